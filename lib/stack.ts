@@ -1,0 +1,132 @@
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+
+/**
+ * Call-site capture for events (first application frame) and for package
+ * attribution (which npm package made this call). Stack capture is the most
+ * expensive thing Palisade does, so it happens only when an event is emitted
+ * or a policy rule depends on the package, and file → package is cached.
+ */
+
+export interface Frame {
+  file: string;
+  line: number;
+  column: number;
+  function?: string;
+}
+
+const MAX_FRAMES = 32;
+const ownRoot = path.resolve(__dirname, '..', '..');
+const ownRootSep = ownRoot + path.sep;
+
+function isInternal(file: string): boolean {
+  return (
+    file.startsWith('node:') ||
+    file.startsWith('internal/') ||
+    !path.isAbsolute(file) ||
+    (file.startsWith(ownRootSep) && !file.includes(`${path.sep}node_modules${path.sep}`) && isOwnFile(file))
+  );
+}
+
+// Palisade's own compiled files (dist/lib, dist/hooks) and shimmer/RITM wrappers are never the caller.
+function isOwnFile(file: string): boolean {
+  const rel = file.slice(ownRootSep.length);
+  return rel.startsWith(`dist${path.sep}lib${path.sep}`) || rel.startsWith(`dist${path.sep}hooks${path.sep}`) ||
+    rel.startsWith(`lib${path.sep}`) || rel.startsWith(`hooks${path.sep}`);
+}
+
+/** Structured frames of the current stack, outermost Palisade/Node frames removed. */
+export function captureFrames(limit = MAX_FRAMES): Frame[] {
+  const prevLimit = Error.stackTraceLimit;
+  const prevPrepare = Error.prepareStackTrace;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = (_e, s) => s;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, captureFrames);
+    if (Array.isArray(holder.stack)) sites = holder.stack as NodeJS.CallSite[];
+  } finally {
+    Error.stackTraceLimit = prevLimit;
+    Error.prepareStackTrace = prevPrepare;
+  }
+  const frames: Frame[] = [];
+  for (const s of sites) {
+    let file = s.getFileName() ?? '';
+    if (file.startsWith('file://')) {
+      try {
+        file = new URL(file).pathname;
+      } catch {
+        /* keep as is */
+      }
+    }
+    if (file === '' || isInternal(file)) continue;
+    const fn = s.getFunctionName() ?? undefined;
+    frames.push({ file, line: s.getLineNumber() ?? 0, column: s.getColumnNumber() ?? 0, ...(fn ? { function: fn } : {}) });
+  }
+  return frames;
+}
+
+/** The first frame that belongs to the application (not node_modules), else the first frame at all. */
+export function firstAppFrame(frames: readonly Frame[]): Frame | undefined {
+  for (const f of frames) if (!f.file.includes(`${path.sep}node_modules${path.sep}`) && packageOfFile(f.file) === undefined) return f;
+  return frames[0];
+}
+
+const packageCache = new Map<string, string | undefined>();
+const MAX_CACHE = 10_000;
+
+/**
+ * The npm package a file belongs to, or undefined for application code.
+ * A file is in a package when it sits under node_modules/<name>/ (or
+ * node_modules/@scope/<name>/), or under a directory registered with
+ * `registerPackageRoot` (local packages of a monorepo that are not installed
+ * under node_modules).
+ */
+export function packageOfFile(file: string): string | undefined {
+  if (packageCache.has(file)) return packageCache.get(file);
+  let result: string | undefined;
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const at = file.lastIndexOf(marker);
+  if (at !== -1) {
+    const rest = file.slice(at + marker.length).split(path.sep);
+    result = rest[0]?.startsWith('@') && rest.length > 1 ? `${rest[0]}/${rest[1]}` : rest[0];
+  } else {
+    for (const [root, name] of packageRoots) {
+      if (file.startsWith(root)) {
+        result = name;
+        break;
+      }
+    }
+  }
+  if (packageCache.size >= MAX_CACHE) packageCache.clear();
+  packageCache.set(file, result);
+  return result;
+}
+
+const packageRoots = new Map<string, string>();
+
+/** Treat every file under `dir` as belonging to the package named in dir/package.json. */
+export function registerPackageRoot(dir: string): void {
+  const abs = path.resolve(dir);
+  const pkg = JSON.parse(fs.readFileSync(path.join(abs, 'package.json'), 'utf8')) as { name?: unknown };
+  if (typeof pkg.name !== 'string') throw new Error(`${abs}/package.json has no "name"`);
+  packageRoots.set(abs + path.sep, pkg.name);
+  packageCache.clear();
+}
+
+/**
+ * Who made the call: the owner of the innermost non-Palisade frame. App code
+ * that calls a package's callback-taking API still owns its own callback, and
+ * a package that calls `fetch` owns that fetch. `transparent` packages (HTTP
+ * clients, ORMs, drivers that only carry out what their caller asked) are
+ * skipped so the call is attributed to whoever used them.
+ */
+export function attributePackage(frames: readonly Frame[], transparent?: ReadonlySet<string>): string | undefined {
+  for (const f of frames) {
+    const p = packageOfFile(f.file);
+    if (p !== undefined && transparent?.has(p)) continue;
+    return p;
+  }
+  return undefined;
+}

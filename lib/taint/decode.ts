@@ -1,0 +1,138 @@
+/**
+ * Decoded forms of an input. An app that base64-decodes a query parameter
+ * before building a command is as injectable as one that uses it raw, so
+ * each plausible decoding is taint too, and remembers how it was derived.
+ * Every decoder is a single linear pass and refuses early when the value
+ * cannot be of its kind, so the common case (plain text) costs a few
+ * character tests.
+ */
+
+export interface DecodedForm {
+  value: string;
+  decoding: string[];
+}
+
+const MAX_DEPTH = 2;
+const MAX_FORMS = 6;
+
+export function decodedForms(raw: string): DecodedForm[] {
+  const out: DecodedForm[] = [];
+  expand(raw, [], out, 0);
+  return out;
+}
+
+function expand(value: string, chain: string[], out: DecodedForm[], depth: number): void {
+  if (depth >= MAX_DEPTH || out.length >= MAX_FORMS) return;
+  for (const [name, decode] of DECODERS) {
+    const d = decode(value);
+    if (d === undefined || d === value || d.length === 0) continue;
+    if (out.some((f) => f.value === d)) continue;
+    const next = [...chain, name];
+    out.push({ value: d, decoding: next });
+    if (out.length >= MAX_FORMS) return;
+    expand(d, next, out, depth + 1);
+  }
+}
+
+/** URL decoding, with '+' as space (form encoding). Tolerates malformed escapes. */
+export function urlDecode(v: string): string | undefined {
+  if (v.indexOf('%') === -1 && v.indexOf('+') === -1) return undefined;
+  const plus = v.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    // Decode what is decodable: a stray '%' must not hide a valid '%3B' after it.
+    return plus.replace(/%[0-9a-fA-F]{2}/g, (m) => String.fromCharCode(parseInt(m.slice(1), 16)));
+  }
+}
+
+function isPrintable(s: string): boolean {
+  let letters = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 9 || c === 10 || c === 13) continue;
+    if (c < 0x20 || c === 0x7f || c === 0xfffd) return false;
+    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) letters++;
+  }
+  return letters > 0;
+}
+
+/** base64 and base64url, kept only when the result is printable text. */
+export function base64Decode(v: string): string | undefined {
+  const n = v.length;
+  if (n < 4) return undefined;
+  let pad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+    if (alnum || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f) {
+      if (pad > 0) return undefined;
+      continue;
+    }
+    if (c === 0x3d && i >= n - 2) {
+      pad++;
+      continue;
+    }
+    return undefined;
+  }
+  if ((n - pad) % 4 === 1) return undefined;
+  const buf = Buffer.from(v, 'base64');
+  if (buf.length === 0) return undefined;
+  const text = buf.toString('utf8');
+  return isPrintable(text) ? text : undefined;
+}
+
+/** JSON string unescaping (\" \\ \n \u0027 ...), as when an app JSON.parses a string it received. */
+export function jsonUnescape(v: string): string | undefined {
+  if (v.indexOf('\\') === -1) return undefined;
+  try {
+    const r: unknown = JSON.parse(`"${v.replace(/(^|[^\\])"/g, '$1\\"')}"`);
+    return typeof r === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const NAMED: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', semi: ';', colon: ':', sol: '/', bsol: '\\',
+  verbar: '|', vert: '|', grave: '`', dollar: '$', lpar: '(', rpar: ')', num: '#', excl: '!', equals: '=', period: '.',
+  comma: ',', lowbar: '_', percnt: '%', ast: '*', plus: '+', Tab: '\t', NewLine: '\n',
+};
+
+/** HTML entities: named (common set), decimal and hex references. */
+export function htmlDecode(v: string): string | undefined {
+  if (v.indexOf('&') === -1) return undefined;
+  let changed = false;
+  const r = v.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z]{2,8});?/g, (m, body: string) => {
+    let ch: string | undefined;
+    if (body[0] === '#') {
+      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      if (code > 0 && code <= 0x10ffff) ch = String.fromCodePoint(code);
+    } else ch = NAMED[body];
+    if (ch === undefined) return m;
+    changed = true;
+    return ch;
+  });
+  return changed ? r : undefined;
+}
+
+/** Hex-encoded text (`2e2e2f`), kept only when it decodes to printable text. */
+export function hexDecode(v: string): string | undefined {
+  let s = v;
+  if (s.startsWith('0x') || s.startsWith('0X')) s = s.slice(2);
+  if (s.length < 6 || s.length % 2 !== 0) return undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return undefined;
+  }
+  const text = Buffer.from(s, 'hex').toString('utf8');
+  return isPrintable(text) ? text : undefined;
+}
+
+const DECODERS: ReadonlyArray<[string, (v: string) => string | undefined]> = [
+  ['url', urlDecode],
+  ['base64', base64Decode],
+  ['json', jsonUnescape],
+  ['html', htmlDecode],
+  ['hex', hexDecode],
+];

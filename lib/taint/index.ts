@@ -1,0 +1,78 @@
+import type { Scope } from '../context';
+import type { TaintInput } from '../types';
+import { baseInputs, rawBodyInputs, treeInputs } from './sources';
+
+const EMPTY: readonly TaintInput[] = [];
+
+function frameworkBody(scope: Scope): unknown {
+  const r = scope.request;
+  if (r === undefined) return undefined;
+  const h = r.framework?.holder;
+  if (h !== undefined) {
+    if (r.framework!.name === 'koa') return h.request?.body;
+    return h.body;
+  }
+  return (r.req as { body?: unknown }).body;
+}
+
+function frameworkParams(scope: Scope): unknown {
+  const r = scope.request;
+  if (r === undefined) return undefined;
+  const h = r.framework?.holder;
+  return h !== undefined ? h.params : (r.req as { params?: unknown }).params;
+}
+
+/**
+ * All taint inputs of the current scope. Extraction happens on the first sink
+ * call that needs it and is cached; the framework-parsed body and params are
+ * re-read only when the framework replaced them (express sets req.params per
+ * route, body parsers run after the request started).
+ */
+export function inputsOf(scope: Scope): readonly TaintInput[] {
+  if (scope.fixedInputs !== undefined) return scope.fixedInputs;
+  const r = scope.request;
+  if (r === undefined) return EMPTY;
+  const cache = (scope.cache ??= {});
+  let dirty = false;
+  if (cache.base === undefined) {
+    cache.base = baseInputs(r.req);
+    dirty = true;
+  }
+  const body = frameworkBody(scope);
+  if (body !== undefined && body !== null) {
+    if (body !== cache.bodyRef) {
+      cache.bodyRef = body;
+      cache.body = treeInputs('body', body);
+      dirty = true;
+    }
+  } else if (r.rawBody !== undefined && cache.rawBodyLen !== r.rawBodyBytes) {
+    cache.rawBodyLen = r.rawBodyBytes;
+    cache.body = rawBodyInputs(r);
+    dirty = true;
+  }
+  const params = frameworkParams(scope);
+  if (params !== cache.paramsRef) {
+    cache.paramsRef = params;
+    cache.params = params !== null && typeof params === 'object' ? treeInputs('params', params) : undefined;
+    dirty = true;
+  }
+  if (dirty || cache.all === undefined) {
+    cache.all = cache.base.concat(cache.body ?? EMPTY, cache.params ?? EMPTY);
+  }
+  return cache.all;
+}
+
+/** The matched route template, when a framework knows it ('/users/:id'). */
+export function routeOf(scope: Scope): string | undefined {
+  const r = scope.request;
+  if (r === undefined) return undefined;
+  const h = r.framework?.holder;
+  if (r.framework?.name === 'fastify') return h?.routeOptions?.url;
+  if (r.framework?.name === 'koa') return typeof h?._matchedRoute === 'string' ? h._matchedRoute : undefined;
+  const route = (r.req as { route?: { path?: unknown } }).route;
+  if (route !== undefined && typeof route.path === 'string') {
+    const base = (r.req as { baseUrl?: unknown }).baseUrl;
+    return (typeof base === 'string' ? base : '') + route.path;
+  }
+  return undefined;
+}

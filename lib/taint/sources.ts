@@ -1,0 +1,126 @@
+import type { IncomingMessage } from 'node:http';
+import type { RequestScope } from '../context';
+import type { TaintInput } from '../types';
+import { decodedForms } from './decode';
+
+/**
+ * Turning a request into taint inputs, each with its source path. Limits keep
+ * a hostile request (10k query keys, a 1 MB header, a deeply nested body)
+ * from making extraction itself the denial of service.
+ */
+const MAX_INPUTS = 512;
+const MAX_DEPTH = 8;
+const MAX_VALUE = 16 * 1024;
+
+/** Collector that adds each value and its decoded forms, within bounds. */
+export class InputList {
+  readonly items: TaintInput[] = [];
+
+  add(source: string, raw: string): void {
+    if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
+    const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
+    this.items.push({ source, value, decoding: [] });
+    for (const f of decodedForms(value)) {
+      if (this.items.length >= MAX_INPUTS) return;
+      this.items.push({ source, value: f.value, decoding: f.decoding });
+    }
+  }
+
+  /** Values of parsed structures (JSON bodies, qs objects): keys are input too. */
+  addTree(prefix: string, v: unknown, depth = 0): void {
+    if (this.items.length >= MAX_INPUTS || depth > MAX_DEPTH) return;
+    if (typeof v === 'string') this.add(prefix, v);
+    else if (typeof v === 'number' || typeof v === 'bigint') this.add(prefix, String(v));
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length && this.items.length < MAX_INPUTS; i++) this.addTree(`${prefix}[${i}]`, v[i], depth + 1);
+    } else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
+      for (const k of Object.keys(v)) {
+        if (this.items.length >= MAX_INPUTS) return;
+        const src = prefix === '' ? k : `${prefix}.${k}`;
+        if (k.length > 1) this.add(`${src}:key`, k);
+        this.addTree(src, (v as Record<string, unknown>)[k], depth + 1);
+      }
+    } else if (Buffer.isBuffer(v) && v.length > 0) {
+      this.add(prefix, v.toString('utf8', 0, Math.min(v.length, MAX_VALUE)));
+    }
+  }
+}
+
+/** Path, path segments, query, headers, cookies: what every request has. */
+export function baseInputs(req: IncomingMessage): TaintInput[] {
+  const list = new InputList();
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  let path = rawPath;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    /* keep raw */
+  }
+  list.add('path', path);
+  const segs = path.split('/');
+  for (let i = 0; i < segs.length; i++) if (segs[i]!.length > 0 && segs.length > 2) list.add(`path[${i}]`, segs[i]!);
+
+  // Express (qs) decorates req.query with nested objects; otherwise parse the query ourselves.
+  const parsedQuery = (req as { query?: unknown }).query;
+  if (parsedQuery !== null && typeof parsedQuery === 'object' && Object.keys(parsedQuery).length > 0) {
+    list.addTree('query', parsedQuery);
+  } else if (q !== -1) {
+    for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
+      if (k.length > 1) list.add(`query.${k}:key`, k);
+      list.add(`query.${k}`, v);
+    }
+  }
+
+  const h = req.headers;
+  for (const name of Object.keys(h)) {
+    if (name === 'cookie') continue;
+    const v = h[name];
+    if (typeof v === 'string') list.add(`headers.${name}`, v);
+    else if (Array.isArray(v)) for (const x of v) list.add(`headers.${name}`, x);
+  }
+  const cookie = h.cookie;
+  if (typeof cookie === 'string') {
+    for (const part of cookie.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) continue;
+      const name = part.slice(0, eq).trim();
+      let value = part.slice(eq + 1).trim();
+      if (value.length >= 2 && value[0] === '"' && value[value.length - 1] === '"') value = value.slice(1, -1);
+      list.add(`cookies.${name}`, value);
+    }
+  }
+  return list.items;
+}
+
+export function treeInputs(prefix: string, v: unknown): TaintInput[] {
+  const list = new InputList();
+  list.addTree(prefix, v);
+  return list.items;
+}
+
+/** Parse the tapped raw body of a plain-http request by its content type. */
+export function rawBodyInputs(scope: RequestScope): TaintInput[] {
+  if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return [];
+  const text = Buffer.concat(scope.rawBody).toString('utf8');
+  const type = String(scope.req.headers['content-type'] ?? '').toLowerCase();
+  const list = new InputList();
+  if (type.includes('json')) {
+    try {
+      list.addTree('body', JSON.parse(text) as unknown);
+      return list.items;
+    } catch {
+      /* fall through: a truncated or invalid JSON body is still text */
+    }
+  }
+  if (type.includes('x-www-form-urlencoded')) {
+    for (const [k, v] of new URLSearchParams(text)) {
+      if (k.length > 1) list.add(`body.${k}:key`, k);
+      list.add(`body.${k}`, v);
+    }
+    return list.items;
+  }
+  list.add('body', text);
+  return list.items;
+}
