@@ -1,0 +1,13 @@
+import type { HookDefinition } from '../lib/hooking';
+import { childProcessHook } from './child_process';
+import { fastifyHook, koaHook } from './frameworks';
+import { httpServerHook, httpsServerHook } from './http-server';
+
+/** Every hook Palisade installs, in installation order. */
+export const hooks: readonly HookDefinition[] = [
+  httpServerHook,
+  httpsServerHook,
+  childProcessHook,
+  fastifyHook,
+  koaHook,
+];

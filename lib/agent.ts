@@ -1,0 +1,211 @@
+import { resolveConfig, type Config, type ConfigError, type StartOptions } from './config';
+import { currentScope, type Scope } from './context';
+import { actionFor, weaker } from './decide';
+import { detectorFor } from './detectors';
+import { PalisadeBlockedError } from './errors';
+import { Reporter } from './report';
+import { inputsOf } from './taint';
+import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
+import { captureFrames, attributePackage, type Frame } from './stack';
+import type { PolicyEngine } from './policy-engine';
+
+/**
+ * The agent: the state `start()` builds and the one entry point every hook
+ * calls, `inspect(operation)`. Hooks know nothing of modes, policies or
+ * logging; they turn a call into an Operation and deliver whatever error
+ * comes back in their API's own convention.
+ */
+
+interface AgentState {
+  config: Config;
+  reporter: Reporter;
+  policy: PolicyEngine | undefined;
+  /** Operations that are inspected even outside a request (policy sections, metadata SSRF). */
+  alwaysInspect: Set<OperationName>;
+}
+
+let state: AgentState | undefined;
+
+export function agentState(): AgentState | undefined {
+  return state;
+}
+
+export interface StartResult {
+  config: Config;
+  problems: ConfigError[];
+  /** Stop reporting and enforcing (hooks stay installed but pass through). */
+  stop(): void;
+}
+
+export function initAgent(options: StartOptions, policy: PolicyEngine | undefined, problems: ConfigError[], config: Config): AgentState {
+  const reporter = new Reporter({ log: config.log, eventsPerSecond: config.eventsPerSecond, trustProxy: config.trustProxy });
+  const alwaysInspect = new Set<OperationName>();
+  // Cloud-metadata addresses are reported even outside a request: a
+  // compromised dependency needs no request input to steal credentials.
+  alwaysInspect.add('net.connect');
+  if (policy !== undefined) {
+    for (const op of ['fs.read', 'fs.write', 'process.spawn', 'net.connect', 'sql.query', 'code.eval'] as const) {
+      if (policy.restricts(op)) alwaysInspect.add(op);
+    }
+  }
+  void options;
+  void problems;
+  state = { config, reporter, policy, alwaysInspect };
+  return state;
+}
+
+export function stopAgent(): void {
+  state = undefined;
+}
+
+export { resolveConfig };
+
+/**
+ * Fast-path test for hooks: false means "call the original, do nothing
+ * else". One AsyncLocalStorage read and one Set lookup.
+ */
+export function shouldInspect(name: OperationName): boolean {
+  const s = state;
+  if (s === undefined || s.config.mode === 'off') return false;
+  return currentScope() !== undefined || s.alwaysInspect.has(name);
+}
+
+const reportedInternal = new Set<string>();
+
+/** An error inside Palisade: report once per site, then fail open (or closed if configured). */
+export function internalError(err: unknown, op?: Operation): PalisadeBlockedError | undefined {
+  const s = state;
+  if (s === undefined) return undefined;
+  const e = err instanceof Error ? err : new Error(String(err));
+  const site = `${e.message}|${(e.stack ?? '').split('\n')[1] ?? ''}`;
+  let eventId = 'internal';
+  if (!reportedInternal.has(site) && reportedInternal.size < 100) {
+    reportedInternal.add(site);
+    try {
+      eventId = s.reporter.event({
+        mode: s.config.mode,
+        action: 'error',
+        kind: 'internal_error',
+        op,
+        reason: `internal error in Palisade (${s.config.failClosed ? 'failing closed' : 'call proceeds'}): ${e.message}`,
+        detail: { stack: (e.stack ?? '').split('\n').slice(0, 6).join('\n') },
+        frames: [],
+      });
+    } catch {
+      /* the reporter itself failed: nothing more we can safely do */
+    }
+  }
+  if (s.config.failClosed && op !== undefined) {
+    return new PalisadeBlockedError('policy_violation', op.name, eventId, 'internal error with fail-closed configured');
+  }
+  return undefined;
+}
+
+/** Test seam: force a fault inside inspect() to prove fail-open. */
+let faultInjector: ((op: Operation) => void) | undefined;
+export function __setFaultInjector(f: ((op: Operation) => void) | undefined): void {
+  faultInjector = f;
+}
+
+/**
+ * Judge one operation. Returns the error to deliver when the call must not
+ * happen, undefined when it proceeds. Never throws.
+ */
+export function inspect(op: Operation): PalisadeBlockedError | undefined {
+  const s = state;
+  if (s === undefined) return undefined;
+  try {
+    if (faultInjector !== undefined) faultInjector(op);
+    const scope = currentScope();
+    if (scope !== undefined) {
+      const finding = runDetector(op, scope);
+      if (finding !== undefined) {
+        const err = onFinding(s, op, scope, finding);
+        if (err !== undefined) return err;
+      }
+    } else if (op.name === 'net.connect') {
+      const finding = outsideRequestFinding(op);
+      if (finding !== undefined) {
+        const err = onFinding(s, op, undefined, finding);
+        if (err !== undefined) return err;
+      }
+    }
+    if (s.policy !== undefined && s.policy.restricts(op.name)) {
+      return onPolicy(s, s.policy, op, scope);
+    }
+    return undefined;
+  } catch (err) {
+    return internalError(err, op);
+  }
+}
+
+function runDetector(op: Operation, scope: Scope): Finding | undefined {
+  const detect = detectorFor(op.name);
+  if (detect === undefined) return undefined;
+  const inputs = inputsOf(scope);
+  if (inputs.length === 0) return undefined;
+  return detect(op.resource, inputs);
+}
+
+/** Findings that need no taint: cloud-metadata access from anywhere. */
+let outsideRequest: ((op: Operation) => Finding | undefined) | undefined;
+export function setOutsideRequestDetector(f: (op: Operation) => Finding | undefined): void {
+  outsideRequest = f;
+}
+function outsideRequestFinding(op: Operation): Finding | undefined {
+  return outsideRequest?.(op);
+}
+
+function injectionMode(s: AgentState, kind: AttackKind): Mode {
+  const base = s.config.mode;
+  if (s.policy === undefined) return base;
+  return weaker(base, s.policy.injectionMode(kind));
+}
+
+function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Finding): PalisadeBlockedError | undefined {
+  const mode = injectionMode(s, f.kind);
+  const action = actionFor(mode);
+  if (action === 'allow') return undefined;
+  const eventId = s.reporter.event({
+    mode,
+    action,
+    kind: f.kind,
+    op,
+    reason: f.reason,
+    input: f.input,
+    rule: `injection.${f.kind}`,
+    scope,
+    detail: f.detail,
+  });
+  return action === 'block' ? new PalisadeBlockedError(f.kind, op.name, eventId, f.reason) : undefined;
+}
+
+function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Scope | undefined): PalisadeBlockedError | undefined {
+  let frames: Frame[] | undefined;
+  let pkg: string | undefined;
+  if (policy.needsPackage(op.name)) {
+    frames = captureFrames();
+    pkg = attributePackage(frames, policy.transparentPackages);
+  }
+  const verdict = policy.evaluate(op, { package: pkg, scope });
+  if (verdict === undefined || verdict.decision === 'allow') {
+    policy.observe?.(op, pkg, scope);
+    return undefined;
+  }
+  const mode = weaker(s.config.mode, verdict.mode);
+  const action = actionFor(mode);
+  if (action === 'allow') return undefined;
+  const eventId = s.reporter.event({
+    mode,
+    action,
+    kind: 'policy_violation',
+    op,
+    reason: verdict.reason,
+    rule: verdict.ruleId,
+    policyScope: verdict.scope,
+    package: pkg,
+    scope,
+    frames,
+  });
+  return action === 'block' ? new PalisadeBlockedError('policy_violation', op.name, eventId, verdict.reason) : undefined;
+}

@@ -1,0 +1,142 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { syncBuiltinESMExports } from 'node:module';
+import { Hook as RequireHook, type OnRequireFn } from 'require-in-the-middle';
+import * as semver from 'semver';
+import * as shimmer from 'shimmer';
+import { inspect, internalError, shouldInspect } from './agent';
+import type { PalisadeBlockedError } from './errors';
+import type { Operation, OperationName } from './types';
+
+/**
+ * A hook is one definition per patched module, in the spirit of the
+ * OpenTelemetry contrib instrumentations: the module, its supported versions,
+ * and `patch`/`unpatch` that mirror each other. Hooks never see policy,
+ * modes or logging; they call `check()` and deliver what it returns.
+ */
+export interface HookDefinition {
+  /** Module name as required: 'child_process', 'pg', 'mysql2'. */
+  module: string;
+  /** Node core module (patched in place at start). */
+  builtin?: boolean;
+  /** Supported versions of an npm module (semver range); other versions are left alone and reported once. */
+  versions?: string;
+  /** Extra files of the package to intercept, e.g. 'mysql2/promise' (patched with the same function). */
+  files?: string[];
+  /** Patch the module's exports in place (or return a replacement). */
+  patch(exports: unknown, file: string): unknown;
+  unpatch?(exports: unknown): void;
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** Wrap `obj[name]` once; a second attempt (double preload, two copies of a hook) is a no-op. */
+export function wrap<T extends object>(obj: T, name: string, wrapper: (original: AnyFn) => AnyFn): void {
+  const current = (obj as Record<string, unknown>)[name];
+  if (typeof current !== 'function') return;
+  if ((current as { __wrapped?: boolean }).__wrapped === true) return;
+  shimmer.wrap(obj as Record<string, AnyFn>, name, (orig: AnyFn) => {
+    const w = wrapper(orig);
+    // Keep name/length so app code that introspects functions sees the same shape.
+    try {
+      Object.defineProperty(w, 'name', { value: orig.name });
+      Object.defineProperty(w, 'length', { value: orig.length });
+    } catch {
+      /* non-configurable: cosmetic only */
+    }
+    return w;
+  });
+}
+
+export function unwrap<T extends object>(obj: T, name: string): void {
+  const current = (obj as Record<string, unknown>)[name];
+  if (typeof current === 'function' && (current as { __wrapped?: boolean }).__wrapped === true) {
+    shimmer.unwrap(obj as Record<string, AnyFn>, name);
+  }
+}
+
+/**
+ * The call every hook makes: build the operation only when someone will
+ * look at it (fast path: no request scope and no rule for this operation →
+ * nothing is built), and never let an exception in the hook's own argument
+ * handling reach the app.
+ */
+export function check<A extends unknown[]>(
+  name: OperationName,
+  build: (...args: A) => Operation | undefined,
+  ...args: A
+): PalisadeBlockedError | undefined {
+  if (!shouldInspect(name)) return undefined;
+  let op: Operation | undefined;
+  try {
+    op = build(...args);
+  } catch (err) {
+    return internalError(err);
+  }
+  return op === undefined ? undefined : inspect(op);
+}
+
+const unsupportedReported = new Set<string>();
+
+function versionOf(basedir: string | undefined): string | undefined {
+  if (basedir === undefined) return undefined;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(basedir, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface InstalledHooks {
+  builtins: string[];
+  packages: string[];
+  unsupported: Array<{ module: string; version: string; supported: string }>;
+}
+
+/** Install all hooks: builtins now (in place, then ESM named exports resynced), packages on first require. */
+export function installHooks(defs: readonly HookDefinition[], onWarn: (msg: string, extra: Record<string, unknown>) => void): InstalledHooks {
+  const installed: InstalledHooks = { builtins: [], packages: [], unsupported: [] };
+  const packageDefs = new Map<string, HookDefinition>();
+  for (const def of defs) {
+    if (def.builtin === true) {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const exp: unknown = require(def.module);
+        def.patch(exp, def.module);
+        installed.builtins.push(def.module);
+      } catch (err) {
+        internalError(err);
+      }
+    } else {
+      packageDefs.set(def.module, def);
+      for (const f of def.files ?? []) packageDefs.set(f, def);
+    }
+  }
+  syncBuiltinESMExports();
+  if (packageDefs.size > 0) {
+    new RequireHook([...packageDefs.keys()], { internals: false }, ((exports: unknown, name: string, basedir: string | undefined): unknown => {
+      const def = packageDefs.get(name);
+      if (def === undefined) return exports;
+      const version = versionOf(basedir);
+      if (def.versions !== undefined && version !== undefined && !semver.satisfies(version, def.versions, { includePrerelease: true })) {
+        const key = `${def.module}@${version}`;
+        if (!unsupportedReported.has(key)) {
+          unsupportedReported.add(key);
+          installed.unsupported.push({ module: def.module, version, supported: def.versions });
+          onWarn(`palisade: ${def.module}@${version} is outside the supported range ${def.versions}; it is not protected`, { module: def.module, version, supported: def.versions });
+        }
+        return exports;
+      }
+      try {
+        const out = def.patch(exports, name);
+        if (!installed.packages.includes(def.module)) installed.packages.push(def.module);
+        return out ?? exports;
+      } catch (err) {
+        internalError(err);
+        return exports;
+      }
+    }) as unknown as OnRequireFn);
+  }
+  return installed;
+}

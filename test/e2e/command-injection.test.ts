@@ -1,0 +1,148 @@
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { q, request, startApp, tmpDir, waitFor } from '../helpers/app';
+
+// Acceptance of the foundation issue, run as an operator would: real apps
+// under `node --require palisade/register`, real shells, real files.
+
+function appDir(): string {
+  const dir = tmpDir('palisade-appdir-');
+  fs.writeFileSync(path.join(dir, 'hello.txt'), 'hi');
+  return dir;
+}
+
+t.test('express + exec, block mode', async (t) => {
+  const dir = appDir();
+  const marker = path.join(dir, 'pwned');
+  const app = await startApp('apps/express-exec.js', { PALISADE_MODE: 'block', APP_DIR: dir });
+  t.teardown(() => app.stop());
+
+  const ok = await request(app.port, `/ls?dir=${q('.')}`);
+  t.equal(ok.status, 200);
+  t.match(ok.body, /hello\.txt/);
+
+  const bad = await request(app.port, `/ls?dir=${q(`.;touch ${marker}`)}`);
+  t.equal(bad.status, 403, 'attack answered 403 by express');
+  t.notOk(fs.existsSync(marker), 'the injected command never ran');
+  const ev = await waitFor(() => app.events().find((e) => e.action === 'block'));
+  t.ok(ev, 'one block event');
+  t.match(ev, {
+    action: 'block',
+    kind: 'command_injection',
+    operation: 'process.spawn',
+    mode: 'block',
+    input: { source: 'query.dir', decoding: [] },
+    request: { method: 'GET', path: '/ls', route: '/ls', ip: '127.0.0.1' },
+    resource: { shell: true },
+  });
+  t.match(ev.input.value, /touch/);
+  t.match(ev.resource.command, /^ls \.;touch /);
+  t.match(ev.frame.file, /express-exec\.js$/, 'first app frame is the app file');
+
+  // base64: the app decodes the parameter itself.
+  const b64 = Buffer.from(`.;touch ${marker}`).toString('base64');
+  const bad64 = await request(app.port, `/ls64?d=${q(b64)}`);
+  t.equal(bad64.status, 403);
+  t.notOk(fs.existsSync(marker));
+  const ev64 = await waitFor(() => app.events().find((e) => e.request?.path === '/ls64'));
+  t.match(ev64, { kind: 'command_injection', input: { source: 'query.d', decoding: ['base64'] } });
+
+  // JSON body field.
+  const badBody = await request(app.port, '/ls', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ dir: `. && touch ${marker}` }),
+  });
+  t.equal(badBody.status, 403);
+  t.notOk(fs.existsSync(marker));
+  const evBody = await waitFor(() => app.events().find((e) => e.input?.source === 'body.dir'));
+  t.match(evBody, { action: 'block', kind: 'command_injection', request: { method: 'POST' } });
+  const okBody = await request(app.port, '/ls', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ dir: 'hello.txt' }),
+  });
+  t.equal(okBody.status, 200);
+
+  // argv option injection through execFile (no shell involved).
+  const badArg = await request(app.port, `/git?repo=${q(`--upload-pack=touch ${marker}`)}`);
+  t.equal(badArg.status, 403);
+  t.notOk(fs.existsSync(marker));
+  const evArg = await waitFor(() => app.events().find((e) => e.request?.path === '/git'));
+  t.match(evArg, { kind: 'command_injection', input: { source: 'query.repo' }, resource: { file: 'git', shell: false } });
+});
+
+t.test('express + exec, monitor mode runs and reports', async (t) => {
+  const dir = appDir();
+  const marker = path.join(dir, 'pwned-monitor');
+  const app = await startApp('apps/express-exec.js', { PALISADE_MODE: 'monitor', APP_DIR: dir });
+  t.teardown(() => app.stop());
+  const res = await request(app.port, `/ls?dir=${q(`.;touch ${marker}`)}`);
+  t.equal(res.status, 200);
+  t.ok(fs.existsSync(marker), 'monitor mode lets the call run');
+  const ev = await waitFor(() => app.events().find((e) => e.kind === 'command_injection'));
+  t.match(ev, { action: 'report', mode: 'monitor', input: { source: 'query.dir' } });
+});
+
+t.test('default mode is monitor and says so at startup', async (t) => {
+  const app = await startApp('apps/express-exec.js', {});
+  t.teardown(() => app.stop());
+  const start = require('node:fs').readFileSync(app.logFile, 'utf8').split('\n')[0];
+  t.match(JSON.parse(start), { mode: 'monitor', modeSource: 'default', msg: /started: mode=monitor/ });
+});
+
+t.test('plain http without try/catch: 403 and the server keeps serving', async (t) => {
+  const dir = appDir();
+  const marker = path.join(dir, 'pwned-plain');
+  const app = await startApp('apps/plain-http-execsync.js', { PALISADE_MODE: 'block', APP_DIR: dir });
+  t.teardown(() => app.stop());
+  const attack = `.;touch ${marker}`;
+  const cases: Array<[string, Parameters<typeof request>[2], string]> = [
+    [`/query?dir=${q(attack)}`, {}, 'query.dir'],
+    ['/header', { headers: { 'x-dir': attack } }, 'headers.x-dir'],
+    ['/cookie', { headers: { cookie: `dir=${q(attack)}` } }, 'cookies.dir'],
+    ['/json', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dir: attack }) }, 'body.dir'],
+  ];
+  for (const [p, o, source] of cases) {
+    const res = await request(app.port, p, o);
+    t.equal(res.status, 403, `${source} attack answered 403`);
+    t.notOk(fs.existsSync(marker), `${source}: nothing ran`);
+    const next = await request(app.port, `/query?dir=${q('.')}`);
+    t.equal(next.status, 200, `server still serves after ${source}`);
+    t.match(next.body, /hello\.txt/);
+    const ev = await waitFor(() => app.events().find((e) => e.input?.source === source));
+    t.ok(ev, `event names ${source}`);
+  }
+  t.equal(app.child.exitCode, null, 'server process still alive');
+});
+
+t.test('fastify and koa answer 403 through their own error handling', async (t) => {
+  for (const script of ['apps/fastify-exec.js', 'apps/koa-exec.js']) {
+    const dir = appDir();
+    const marker = path.join(dir, 'pwned');
+    const app = await startApp(script, { PALISADE_MODE: 'block', APP_DIR: dir });
+    const ok = await request(app.port, `/ls?dir=${q('.')}`);
+    t.equal(ok.status, 200, `${script} benign`);
+    const bad = await request(app.port, `/ls?dir=${q(`.|touch ${marker}`)}`);
+    t.equal(bad.status, 403, `${script} attack`);
+    t.notOk(fs.existsSync(marker));
+    const paramPath = script.includes('fastify') ? '/ls/hello.txt' : '/spawn/hello.txt';
+    const badBody = await request(app.port, paramPath, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extra: `$(touch ${marker})` }),
+    });
+    t.equal(badBody.status, 403, `${script} body attack blocked`);
+    t.notOk(fs.existsSync(marker));
+    const ev = await waitFor(() => app.events().find((e) => e.input?.source === 'body.extra'));
+    t.match(ev, { action: 'block', kind: 'command_injection' }, `${script} names body.extra`);
+    const okParam = await request(app.port, paramPath, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extra: '' }),
+    });
+    t.equal(okParam.status, 200, `${script} benign param`);
+    await app.stop();
+  }
+});
