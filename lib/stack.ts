@@ -16,7 +16,8 @@ export interface Frame {
 }
 
 const MAX_FRAMES = 32;
-const ownRoot = path.resolve(__dirname, '..', '..');
+// Compiled: <root>/dist/lib/stack.js; from source (tests): <root>/lib/stack.ts.
+const ownRoot = path.basename(path.dirname(__dirname)) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
 const ownRootSep = ownRoot + path.sep;
 
 function isInternal(file: string): boolean {

@@ -1,0 +1,419 @@
+import { posix } from 'node:path';
+import type { Detector, Finding, FsResource, TaintInput } from '../types';
+import { spansOf, type Span } from '../taint/overlap';
+
+/**
+ * Path traversal: an untrusted input that occurs in the path the app opened
+ * (`rawPath`, as the app passed it) and
+ *  (a) carries '..' segments that, after normalisation, leave the directory
+ *      the app put in front of it — while the same path with the input
+ *      replaced by a plain name stays inside;
+ *  (b) is itself an absolute, drive or UNC path at the start of the path;
+ *  (c) carries traversal the path does not show yet: '\' separators
+ *      (`..\..\`), or percent-encoded / overlong-UTF-8 dots and separators
+ *      left undecoded (`%2e%2e%2f`, `..%2f`, `%252e`, `%c0%ae`);
+ *  (d) contains a NUL byte (raw, or `%00` under (c));
+ *  (e) makes the resolved path a sensitive file, when the input itself names
+ *      the sensitive part (see `SensitiveMatch.keys`).
+ * `path.join`/`path.resolve` collapse '..' before the hook sees the path, so
+ * an input whose normalised form still climbs ('../../etc/passwd' → climbs 4,
+ * leaves 'etc/passwd') is matched by what remains after the climb.
+ */
+
+export type PathRule = 'nul' | 'absolute' | 'dot-dot' | 'mixed-separators' | 'encoded' | 'sensitive';
+
+interface Verdict {
+  rule: PathRule;
+  reason: string;
+}
+
+const REASONS: Readonly<Record<PathRule, string>> = {
+  nul: 'input contains a NUL byte',
+  absolute: 'input supplies an absolute path',
+  'dot-dot': "input's '..' segments leave the directory the app chose",
+  'mixed-separators': "input uses '\\' separators with '..' to leave the directory the app chose",
+  encoded: 'input carries encoded traversal (percent-encoded or overlong dots, separators or NUL) left undecoded in the path',
+  sensitive: 'input names a sensitive file',
+};
+
+function isSep(c: string | undefined): boolean {
+  return c === '/' || c === '\\';
+}
+
+/** '/x', '\x', '\\server\share', 'C:\x', 'C:/x', 'C:' */
+function isAbsoluteText(x: string): boolean {
+  if (isSep(x[0])) return true;
+  const d = x.charCodeAt(0) | 0x20;
+  return x.length >= 2 && d >= 0x61 && d <= 0x7a && x[1] === ':' && (x.length === 2 || isSep(x[2]));
+}
+
+function hasNameChar(x: string): boolean {
+  for (let i = 0; i < x.length; i++) if (!isSep(x[i]) && x[i] !== ':') return true;
+  return false;
+}
+
+function hex(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
+  return -1;
+}
+
+function byteAt(s: string, i: number): number {
+  if (s.charCodeAt(i) !== 0x25 /* % */ || i + 2 >= s.length + 0) {
+    if (s.charCodeAt(i) !== 0x25) return -1;
+  }
+  const h = hex(s.charCodeAt(i + 1));
+  const l = hex(s.charCodeAt(i + 2));
+  return h < 0 || l < 0 ? -1 : (h << 4) | l;
+}
+
+/**
+ * One lenient percent-decoding pass: ASCII escapes, IIS `%uXXXX`, and the
+ * overlong UTF-8 forms of ASCII that old decoders accepted (`%c0%ae` = '.').
+ * Other bytes stay encoded; nothing here can throw.
+ */
+function decodeOnce(s: string): string {
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const b = byteAt(s, i);
+    if (b < 0) {
+      if (s.charCodeAt(i) === 0x25 && (s.charCodeAt(i + 1) | 0x20) === 0x75 /* u */) {
+        const a = hex(s.charCodeAt(i + 2)), b2 = hex(s.charCodeAt(i + 3)), c = hex(s.charCodeAt(i + 4)), d = hex(s.charCodeAt(i + 5));
+        if (a >= 0 && b2 >= 0 && c >= 0 && d >= 0) {
+          out += String.fromCharCode((a << 12) | (b2 << 8) | (c << 4) | d);
+          i += 6;
+          continue;
+        }
+      }
+      out += s[i];
+      i++;
+      continue;
+    }
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i += 3;
+      continue;
+    }
+    const b1 = byteAt(s, i + 3);
+    if ((b === 0xc0 || b === 0xc1) && b1 >= 0x80 && b1 < 0xc0) {
+      out += String.fromCharCode(((b & 0x1f) << 6) | (b1 & 0x3f));
+      i += 6;
+      continue;
+    }
+    const b2 = byteAt(s, i + 6);
+    if (b === 0xe0 && b1 >= 0x80 && b1 < 0xa0 && b2 >= 0x80 && b2 < 0xc0) {
+      out += String.fromCharCode(((b1 & 0x3f) << 6) | (b2 & 0x3f));
+      i += 9;
+      continue;
+    }
+    out += s.slice(i, i + 3);
+    i += 3;
+  }
+  return out;
+}
+
+/** Up to three decoding passes (double and triple encoding). */
+function lenientDecode(v: string): string {
+  let cur = v;
+  for (let pass = 0; pass < 3 && cur.includes('%'); pass++) {
+    const next = decodeOnce(cur);
+    if (next === cur) break;
+    cur = next;
+  }
+  return cur;
+}
+
+function stripTrailingSlash(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/**
+ * Does `path` (with '/' separators) end up outside the directory given by
+ * its first `baseEnd` characters? A relative base of '' is the working directory.
+ */
+function escapesBase(path: string, baseEnd: number): boolean {
+  const full = stripTrailingSlash(posix.normalize(path));
+  let base = baseEnd === 0 ? '' : stripTrailingSlash(posix.normalize(path.slice(0, baseEnd)));
+  if (base === '.') base = '';
+  if (base === '') {
+    if (posix.isAbsolute(path)) return false;
+    return full === '..' || full.startsWith('../');
+  }
+  if (base === '/') return false;
+  return !(full === base || full.startsWith(`${base}/`));
+}
+
+/** Index just after the last separator before `at`: the directory the app prefixed. */
+function baseEndBefore(raw: string, at: number): number {
+  for (let i = at - 1; i >= 0; i--) if (raw[i] === '/') return i + 1;
+  return 0;
+}
+
+function slashes(x: string): string {
+  return x.includes('\\') ? x.replace(/\\/g, '/') : x;
+}
+
+/** Judge one verbatim occurrence of the input in the raw path. */
+function judgeSpan(raw: string, span: Span, v: string): Verdict | undefined {
+  if (v.includes('\0')) return { rule: 'nul', reason: REASONS.nul };
+  const next = raw[span.end];
+  if (span.start === 0 && isAbsoluteText(v) && hasNameChar(v) && (span.end === raw.length || !isSep(next))) {
+    return { rule: 'absolute', reason: REASONS.absolute };
+  }
+  const before = raw.slice(0, span.start);
+  const after = raw.slice(span.end);
+  const baseEnd = baseEndBefore(raw, span.start);
+  const appEscapes = (): boolean => escapesBase(`${before}x${after}`, baseEnd);
+  if (v.includes('..')) {
+    if (escapesBase(raw, baseEnd) && !appEscapes()) return { rule: 'dot-dot', reason: REASONS['dot-dot'] };
+    if (v.includes('\\') && escapesBase(before + slashes(v) + after, baseEnd) && !appEscapes()) {
+      return { rule: 'mixed-separators', reason: REASONS['mixed-separators'] };
+    }
+  }
+  if (v.includes('%')) {
+    const dec = lenientDecode(v);
+    if (dec !== v) {
+      if (dec.includes('\0')) return { rule: 'encoded', reason: REASONS.encoded };
+      if (span.start === 0 && isAbsoluteText(dec) && hasNameChar(dec)) return { rule: 'encoded', reason: REASONS.encoded };
+      if (dec.includes('..') && escapesBase(before + slashes(dec) + after, baseEnd) && !appEscapes()) {
+        return { rule: 'encoded', reason: REASONS.encoded };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Index of `needle` in `hay` starting at a segment boundary, or -1. */
+function indexAtSegment(hay: string, needle: string): number {
+  let from = 0;
+  for (let n = 0; n < 16; n++) {
+    const at = hay.indexOf(needle, from);
+    if (at === -1) return -1;
+    if (at === 0 || hay[at - 1] === '/' || needle[0] === '/') return at;
+    from = at + 1;
+  }
+  return -1;
+}
+
+/**
+ * The input does not occur verbatim because the app (path.join/resolve) or
+ * the hook normalised the path. Match the input's own normal form instead.
+ */
+function judgeNormalised(raw: string, v: string): Verdict | 'involved' | undefined {
+  if (!v.includes('/') || v.length > 4096) return undefined;
+  const nv = posix.normalize(v);
+  if (nv === v) return undefined;
+  let core = nv;
+  let climbs = 0;
+  while (core === '..' || core.startsWith('../')) {
+    climbs++;
+    core = core.length === 2 ? '' : core.slice(3);
+  }
+  if (core === '' || core === '.' || core === '/') return undefined;
+  const nraw = posix.normalize(raw);
+  const at = indexAtSegment(nraw, core);
+  if (at === -1) return undefined;
+  if (v.includes('\0')) return { rule: 'nul', reason: REASONS.nul };
+  if (climbs > 0) return { rule: 'dot-dot', reason: REASONS['dot-dot'] };
+  const end = at + core.length;
+  if (core[0] === '/' && at === 0 && hasNameChar(core) && (end === nraw.length || nraw[end] !== '/')) {
+    return { rule: 'absolute', reason: REASONS.absolute };
+  }
+  return 'involved';
+}
+
+/** The input contains the whole raw path (the app cut the path out of it). */
+function judgeContained(raw: string, v: string): Verdict | 'involved' | undefined {
+  if (raw.length < 2 || !v.includes(raw)) return undefined;
+  if (raw.includes('\0')) return { rule: 'nul', reason: REASONS.nul };
+  if (isAbsoluteText(raw) && hasNameChar(raw)) return { rule: 'absolute', reason: REASONS.absolute };
+  if (raw.includes('..') && escapesBase(raw, 0)) return { rule: 'dot-dot', reason: REASONS['dot-dot'] };
+  return 'involved';
+}
+
+function judgeInput(resource: FsResource, v: string, sensitive: () => SensitiveMatch | undefined): Verdict | undefined {
+  const raw = resource.rawPath;
+  const spans = spansOf(raw, v);
+  let involved = false;
+  if (spans.length > 0) {
+    involved = true;
+    for (const span of spans) {
+      const verdict = judgeSpan(raw, span, v);
+      if (verdict !== undefined) return verdict;
+    }
+  } else {
+    const r = v.length > raw.length ? judgeContained(raw, v) : judgeNormalised(raw, v);
+    if (r === undefined) return undefined;
+    if (r !== 'involved') return r;
+    involved = true;
+  }
+  if (involved) {
+    const m = sensitive();
+    if (m !== undefined && (inputHasKey(v, m.keys) || (v.includes('%') && inputHasKey(lenientDecode(v), m.keys)))) {
+      return { rule: 'sensitive', reason: `${REASONS.sensitive}: ${m.reason}` };
+    }
+  }
+  return undefined;
+}
+
+function detect(resource: FsResource, inputs: readonly TaintInput[]): Finding | undefined {
+  if (inputs.length === 0 || resource.rawPath.length === 0) return undefined;
+  let cached: SensitiveMatch | null | undefined;
+  const sensitive = (): SensitiveMatch | undefined => {
+    if (cached === undefined) cached = sensitivePathMatch(resource.path) ?? null;
+    return cached ?? undefined;
+  };
+  for (const input of inputs) {
+    if (input.value.length === 0) continue;
+    const verdict = judgeInput(resource, input.value, sensitive);
+    if (verdict === undefined) continue;
+    const detail: Record<string, string | number | boolean> = { rule: verdict.rule, path: resource.path };
+    if (verdict.rule !== 'sensitive') {
+      const m = sensitive();
+      if (m !== undefined) detail.sensitive = m.reason;
+    }
+    return { kind: 'path_traversal', input, reason: verdict.reason, detail };
+  }
+  return undefined;
+}
+
+/** For `fs.read` operations. `resource.rawPath` as the app passed it, `resource.path` resolved. */
+export const detectPathTraversal: Detector<'fs.read'> = detect;
+/** The same check for `fs.write` (both ends of rename/copyFile/link/symlink are judged separately). */
+export const detectPathTraversalWrite: Detector<'fs.write'> = detect;
+
+// ---------------------------------------------------------------------------
+// Sensitive files
+// ---------------------------------------------------------------------------
+
+export interface SensitiveMatch {
+  reason: string;
+  keys: readonly string[];
+}
+
+const ETC_FILES: ReadonlyMap<string, string> = new Map([
+  ['passwd', 'account database'],
+  ['shadow', 'password hashes'],
+  ['gshadow', 'group password hashes'],
+  ['master.passwd', 'password hashes (BSD)'],
+  ['sudoers', 'sudo rules'],
+]);
+
+const EXAMPLE_ENV_SUFFIXES: ReadonlySet<string> = new Set(['example', 'sample', 'template', 'dist', 'defaults']);
+
+const SSH_PRIVATE_KEYS: ReadonlySet<string> = new Set([
+  'id_rsa',
+  'id_dsa',
+  'id_ecdsa',
+  'id_ed25519',
+  'id_ecdsa_sk',
+  'id_ed25519_sk',
+]);
+
+const CREDENTIAL_FILES: ReadonlyMap<string, string> = new Map([
+  ['.npmrc', 'npm credentials'],
+  ['.yarnrc.yml', 'yarn credentials'],
+  ['.pypirc', 'PyPI credentials'],
+  ['.netrc', 'netrc credentials'],
+  ['_netrc', 'netrc credentials'],
+  ['.pgpass', 'PostgreSQL passwords'],
+  ['.my.cnf', 'MySQL credentials'],
+  ['.git-credentials', 'git credentials'],
+  ['.htpasswd', 'HTTP password hashes'],
+  ['.dockercfg', 'Docker registry credentials'],
+  ['.bash_history', 'shell history'],
+  ['.zsh_history', 'shell history'],
+  ['authorized_keys', 'SSH authorized keys'],
+]);
+
+const SECRET_DIRS: ReadonlyMap<string, string> = new Map([
+  ['.ssh', 'SSH keys and configuration'],
+  ['.aws', 'AWS credentials'],
+  ['.azure', 'Azure credentials'],
+  ['.gnupg', 'GnuPG keys'],
+  ['.docker', 'Docker credentials'],
+  ['.kube', 'Kubernetes credentials'],
+  ['.git', 'git repository internals'],
+]);
+
+/** Lower-cased segments with '\' read as a separator and a Windows drive dropped. */
+function segmentsOf(absPath: string): string[] {
+  const segs: string[] = [];
+  let cur = '';
+  for (let i = 0; i < absPath.length; i++) {
+    const c = absPath[i];
+    if (c === '/' || c === '\\') {
+      if (cur !== '') segs.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (cur !== '') segs.push(cur);
+  for (let i = 0; i < segs.length; i++) segs[i] = segs[i].toLowerCase();
+  if (segs.length > 0 && segs[0].length === 2 && segs[0][1] === ':') segs.shift();
+  return segs;
+}
+
+function absoluteRule(segs: string[]): SensitiveMatch | undefined {
+  const [a, b, c, d] = segs;
+  if (a === 'etc' && b !== undefined) {
+    const etc = ETC_FILES.get(b);
+    if (etc !== undefined && segs.length === 2) return { reason: `/etc/${b} (${etc})`, keys: ['etc', b] };
+    if (b === 'security' && c === 'opasswd') return { reason: '/etc/security/opasswd (old password hashes)', keys: ['etc', 'security', c] };
+    if (b === 'sudoers.d' && c !== undefined) return { reason: '/etc/sudoers.d (sudo rules)', keys: ['etc', b] };
+    if (b === 'ssh' && c !== undefined && c.startsWith('ssh_host_') && c.endsWith('_key')) {
+      return { reason: 'SSH host private key', keys: ['etc', 'ssh', c] };
+    }
+    if (b === 'ssl' && c === 'private') return { reason: '/etc/ssl/private (TLS private keys)', keys: ['etc', 'ssl', 'private'] };
+  }
+  if (a === 'proc' && b !== undefined && (c !== undefined || b === 'self' || b === 'thread-self' || b === 'kcore')) {
+    return { reason: '/proc (process memory, environment and file descriptors)', keys: ['proc', 'self', 'thread-self', ...segs.slice(2)] };
+  }
+  if (a === 'root' && b !== undefined) return { reason: "root's home directory", keys: ['root'] };
+  if ((a === 'run' && b === 'secrets') || (a === 'var' && b === 'run' && c === 'secrets')) {
+    return { reason: 'mounted container secrets', keys: ['secrets'] };
+  }
+  if (a === 'windows' && b === 'win.ini' && segs.length === 2) return { reason: 'Windows win.ini', keys: ['windows', 'win.ini'] };
+  if (a === 'windows' && b === 'system32' && c === 'config' && (d === 'sam' || d === 'system' || d === 'security')) {
+    return { reason: 'Windows registry hive', keys: ['windows', 'system32', 'config', d] };
+  }
+  return undefined;
+}
+
+function basenameRule(base: string): SensitiveMatch | undefined {
+  if (base === '.env' || (base.startsWith('.env.') && !EXAMPLE_ENV_SUFFIXES.has(base.slice(5)))) {
+    return { reason: `${base} (environment secrets)`, keys: [base] };
+  }
+  if (SSH_PRIVATE_KEYS.has(base)) return { reason: `${base} (SSH private key)`, keys: [base] };
+  const cred = CREDENTIAL_FILES.get(base);
+  if (cred !== undefined) return { reason: `${base} (${cred})`, keys: [base] };
+  return undefined;
+}
+
+/** The sensitive-file rule an absolute path falls under, with the segments that select it. */
+export function sensitivePathMatch(absPath: string): SensitiveMatch | undefined {
+  const segs = segmentsOf(absPath);
+  if (segs.length === 0) return undefined;
+  const abs = absoluteRule(segs);
+  if (abs !== undefined) return abs;
+  const base = basenameRule(segs[segs.length - 1]);
+  if (base !== undefined) return base;
+  for (const seg of segs) {
+    const dir = SECRET_DIRS.get(seg);
+    if (dir !== undefined) return { reason: `${seg}/ (${dir})`, keys: [seg] };
+  }
+  return undefined;
+}
+
+/** Why `absPath` names a sensitive file, or undefined. Pure; case-insensitive. */
+export function isSensitivePath(absPath: string): string | undefined {
+  return sensitivePathMatch(absPath)?.reason;
+}
+
+/** Does the input text contain one of the match's key segments? */
+export function inputHasKey(value: string, keys: readonly string[]): boolean {
+  const segs = segmentsOf(value);
+  for (const s of segs) if (keys.includes(s)) return true;
+  return false;
+}

@@ -1,0 +1,190 @@
+import type { Detector, Finding, NetResource, TaintInput } from '../types';
+import { spansOf } from '../taint/overlap';
+import { INTERNAL_CLASSES, classifyHost, inspectAddress, parseHostSpelling, type AddressInfo } from './ip';
+
+/**
+ * SSRF: an untrusted input chose the destination host, and the destination is
+ * internal. The destination is judged by the address actually connected
+ * (`resource.address`, filled in after DNS at connect time, which is what
+ * catches DNS rebinding and redirects); before a lookup it falls back to the
+ * host itself when that is an IP literal in any spelling, `localhost`, or a
+ * metadata host name. A name with no address yet is not judged: the hook calls
+ * again at connect time.
+ */
+
+interface Destination {
+  info: AddressInfo;
+  via: 'address' | 'host';
+}
+
+function destination(resource: NetResource): Destination | undefined {
+  if (resource.address !== undefined && resource.address !== '') {
+    const info = inspectAddress(resource.address);
+    if (info.class !== 'invalid') {
+      // A metadata name is reported even if a resolver answers something else.
+      if (info.class !== 'metadata') {
+        const byName = classifyHost(resource.host);
+        if (byName !== undefined && byName.class === 'metadata') return { info: { ...byName, address: info.address }, via: 'host' };
+      }
+      return { info, via: 'address' };
+    }
+  }
+  const info = classifyHost(resource.host);
+  return info === undefined ? undefined : { info, via: 'host' };
+}
+
+/** Where the host sits in a URL string, following the WHATWG authority rules closely enough for taint. */
+function hostSpan(url: string): { start: number; end: number } | undefined {
+  const scheme = url.indexOf('://');
+  let start: number;
+  if (scheme !== -1) start = scheme + 3;
+  else if (url.startsWith('//')) start = 2;
+  else return undefined;
+  // Special schemes skip any run of slashes and read '\' as '/'.
+  while (start < url.length && (url[start] === '/' || url[start] === '\\')) start++;
+  let end = start;
+  while (end < url.length) {
+    const c = url[end];
+    if (c === '/' || c === '\\' || c === '?' || c === '#') break;
+    end++;
+  }
+  const at = url.lastIndexOf('@', end - 1);
+  if (at >= start) start = at + 1;
+  if (url[start] === '[') {
+    const close = url.indexOf(']', start);
+    if (close !== -1 && close < end) end = close + 1;
+  } else {
+    const colon = url.lastIndexOf(':', end - 1);
+    if (colon >= start) end = colon;
+  }
+  return start <= end ? { start, end } : undefined;
+}
+
+/** Characters that let a partial input reshape a host name (add labels, userinfo, port, path). */
+function hasHostStructure(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // . @ : / ? # \ [ ] % and controls/space
+    if (c === 0x2e || c === 0x40 || c === 0x3a || c === 0x2f || c === 0x3f || c === 0x23 || c === 0x5c || c === 0x5b || c === 0x5d || c === 0x25 || c <= 0x20) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function normaliseHost(h: string): string {
+  const lit = parseHostSpelling(h);
+  if (lit !== undefined) return lit;
+  const lower = h.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+/** The host (and explicit port) the input names when read as a URL or `host[:port]`. */
+function hostOfInput(v: string): { host: string; port: string } | undefined {
+  if (v.length > 2048) return undefined;
+  let text: string;
+  if (v.includes('://')) text = v;
+  else if (v.startsWith('//')) text = `http:${v}`;
+  else text = `http://${v}`;
+  try {
+    const u = new URL(text);
+    if (u.hostname === '') return undefined;
+    return { host: normaliseHost(u.hostname), port: u.port };
+  } catch {
+    return undefined;
+  }
+}
+
+function intersects(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+/**
+ * Did this input choose the host? Yes when an occurrence of it covers the
+ * whole host, or overlaps a host *name* while carrying host syntax ('.', '@',
+ * ':', '/', …: `'http://api.example.com' + '.evil.com'`). A bare label inside
+ * an app-built name (`${tenant}.svc.local`, `10.0.0.${n}`) only picks within
+ * the namespace the app chose. Independently of spelling, the input also
+ * chooses the host when, read as a URL or `host[:port]`, it names the same
+ * host (and the same port, if it names one) — this covers hooks that pass a
+ * normalised URL and apps that trim or reassemble what they were sent.
+ */
+export function inputChoosesHost(resource: NetResource, value: string): boolean {
+  if (value.length === 0) return false;
+  const hostIsIp = parseHostSpelling(resource.rawHost ?? resource.host) !== undefined;
+  const partialCounts = !hostIsIp && hasHostStructure(value);
+  if (resource.url !== undefined) {
+    const hs = hostSpan(resource.url);
+    if (hs !== undefined && hs.end > hs.start) {
+      for (const s of spansOf(resource.url, value)) {
+        if (!intersects(s, hs)) continue;
+        if ((s.start <= hs.start && s.end >= hs.end) || partialCounts) return true;
+      }
+    }
+  }
+  const raw = resource.rawHost ?? resource.host;
+  for (const s of spansOf(raw, value)) {
+    if ((s.start === 0 && s.end === raw.length) || partialCounts) return true;
+  }
+  const named = hostOfInput(value);
+  if (named === undefined) return false;
+  if (named.host !== normaliseHost(resource.host) && (resource.rawHost === undefined || named.host !== normaliseHost(resource.rawHost))) {
+    return false;
+  }
+  return named.port === '' || resource.port === undefined || named.port === String(resource.port);
+}
+
+export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
+  if (inputs.length === 0) return undefined;
+  const dest = destination(resource);
+  if (dest === undefined || !INTERNAL_CLASSES.has(dest.info.class)) return undefined;
+  for (const input of inputs) {
+    if (!inputChoosesHost(resource, input.value)) continue;
+    return finding(resource, input, dest);
+  }
+  return undefined;
+};
+
+function finding(resource: NetResource, input: TaintInput, dest: Destination): Finding {
+  const address = dest.info.address !== '' ? dest.info.address : resource.host;
+  const detail: Record<string, string | number | boolean> = {
+    address,
+    class: dest.info.class,
+    host: resource.host,
+    via: dest.via,
+  };
+  if (dest.info.embedded !== undefined) detail.embedded = dest.info.embedded.form;
+  if (dest.info.service !== undefined) detail.service = dest.info.service;
+  if (resource.port !== undefined) detail.port = resource.port;
+  return {
+    kind: 'ssrf',
+    input,
+    reason: `input chooses host '${resource.host}', which connects to ${dest.info.class} address ${address}`,
+    detail,
+  };
+}
+
+/** A connection to a cloud metadata service, reported with or without a request in scope. */
+export interface MetadataAccess {
+  kind: 'ssrf';
+  reason: string;
+  detail: { address: string; host: string; class: 'metadata'; service: string };
+}
+
+/**
+ * Metadata endpoints hand out cloud credentials; almost no application code
+ * should reach them, so hooks call this on every outgoing connection, not only
+ * inside requests. Judged like `detectSsrf`: the connected address first, the
+ * host literal or name before a lookup.
+ */
+export function detectMetadataAccess(resource: NetResource): MetadataAccess | undefined {
+  const dest = destination(resource);
+  if (dest === undefined || dest.info.class !== 'metadata') return undefined;
+  const address = dest.info.address !== '' ? dest.info.address : resource.host;
+  const service = dest.info.service ?? 'cloud metadata';
+  return {
+    kind: 'ssrf',
+    reason: `connection to ${service} at ${address} (host '${resource.host}')`,
+    detail: { address, host: resource.host, class: 'metadata', service },
+  };
+}

@@ -1,0 +1,33 @@
+import t from 'tap';
+import * as cp from 'node:child_process';
+import * as path from 'node:path';
+import { start, untrusted } from '../../lib/index';
+import { readEvents, tmpDir } from '../helpers/app';
+
+const log = path.join(tmpDir(), 'events.log');
+start({ mode: 'block', log, eventsPerSecond: 20 });
+
+t.test('an attack flood is blocked every time but logged a bounded number of times', async (t) => {
+  let blocked = 0;
+  for (let i = 0; i < 2000; i++) {
+    try {
+      untrusted('query', { dir: `.;id #${i % 3 === 0 ? 'a' : 'b'}` }, () => cp.execSync(`ls .;id #${i % 3 === 0 ? 'a' : 'b'}`));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_PALISADE_BLOCKED') blocked++;
+    }
+  }
+  t.equal(blocked, 2000, 'every attack blocked');
+  const lines = readEvents(log).filter((e) => e.kind === 'command_injection');
+  t.ok(lines.length <= 20, `at most the burst is logged (${lines.length})`);
+  t.ok(lines.length >= 1);
+  const heap = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 20000; i++) {
+    try {
+      untrusted('query', { ['k' + i]: `.;id ${i}` }, () => cp.execSync(`ls .;id ${i}`));
+    } catch {
+      /* blocked */
+    }
+  }
+  t.ok(readEvents(log).length <= 60, 'distinct attacks are rate-limited too');
+  t.ok(process.memoryUsage().heapUsed - heap < 64 * 1024 * 1024, 'no unbounded growth');
+});
