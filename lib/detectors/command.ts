@@ -297,16 +297,21 @@ function baseNameStart(file: string): number {
  * Anything else is reported: these languages are not parsed here.
  */
 function firstUnsafe(v: string, kind: 'code' | 'cmd'): number {
+  let space = -1;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0x80) continue;
-    // space _ - . , : @ /
+    // _ - . , : @
     if (c === 95 || c === 45 || c === 46 || c === 44 || c === 58 || c === 64) continue;
-    if (kind === 'code' && (c === 32 || c === 47)) continue;
-    if (kind === 'cmd' && (c === 47 || c === 92)) continue;
+    if (c === 47 || (kind === 'cmd' && c === 92)) continue;
+    if (c === 32) {
+      // A space only adds a word in cmd/powershell; report a more telling character if there is one.
+      if (kind === 'cmd' && space < 0) space = i;
+      continue;
+    }
     return i;
   }
-  return -1;
+  return space;
 }
 
 function shortText(s: string): string {

@@ -60,9 +60,7 @@ function hex(c: number): number {
 }
 
 function byteAt(s: string, i: number): number {
-  if (s.charCodeAt(i) !== 0x25 /* % */ || i + 2 >= s.length + 0) {
-    if (s.charCodeAt(i) !== 0x25) return -1;
-  }
+  if (s.charCodeAt(i) !== 0x25 /* % */) return -1;
   const h = hex(s.charCodeAt(i + 1));
   const l = hex(s.charCodeAt(i + 2));
   return h < 0 || l < 0 ? -1 : (h << 4) | l;

@@ -76,9 +76,13 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
       }
       continue;
     }
+    const v = o.input.value;
     for (const span of o.spans) {
-      const hit = checkSpan(text, dialect, o.input.value, span.start, span.end);
-      if (hit !== undefined) return finding(o.input, dialect, hit);
+      const hit = checkSpan(text, dialect, v, span.start, span.end);
+      if (hit === undefined) continue;
+      // `''` found across the quotes of `''''` is not the input: the escaped form, inside one literal, is.
+      if (hasQuoteOrBackslash(v) && insideEscapedForm(text, dialect, v, span.start, span.end)) continue;
+      return finding(o.input, dialect, hit);
     }
   }
 
@@ -95,12 +99,12 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
       }
       const hit = checkSingle(text, dialect, v);
       if (hit !== undefined) return finding(input, dialect, hit);
-    } else if (v.length > 1 && (v.indexOf("'") >= 0 || v.indexOf('\\') >= 0 || v.indexOf('"') >= 0)) {
+    } else if (v.length > 1 && hasQuoteOrBackslash(v)) {
       // The app may have escaped the input before concatenating it: look for
       // the escaped spellings too, since a broken escaper is a classic hole
       // (`\'` doubled to `\''` re-opens the quote on MySQL).
       for (let variant = 0; variant < 2; variant++) {
-        const form = variant === 0 ? v.replaceAll("'", "''") : v.replace(/[\\'"]/g, '\\$&');
+        const form = escapedForm(v, variant);
         if (form === v) continue;
         const spans = spansOf(text, form);
         if (spans.length === 0) continue;
@@ -117,6 +121,27 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   }
   return undefined;
 };
+
+function hasQuoteOrBackslash(v: string): boolean {
+  return v.indexOf("'") >= 0 || v.indexOf('\\') >= 0 || v.indexOf('"') >= 0;
+}
+
+/** The two common ways apps escape a value for a quoted literal: doubling quotes, or backslashes. */
+function escapedForm(v: string, variant: number): string {
+  return variant === 0 ? v.replaceAll("'", "''") : v.replace(/[\\'"]/g, '\\$&');
+}
+
+/** Does [s, e) lie inside an occurrence of an escaped form of `v` that is itself harmless? */
+function insideEscapedForm(text: string, dialect: SqlDialect, v: string, s: number, e: number): boolean {
+  for (let variant = 0; variant < 2; variant++) {
+    const form = escapedForm(v, variant);
+    if (form === v) continue;
+    for (const f of spansOf(text, form)) {
+      if (f.start <= s && e <= f.end && checkSpan(text, dialect, v, f.start, f.end) === undefined) return true;
+    }
+  }
+  return false;
+}
 
 function finding(input: TaintInput, dialect: SqlDialect, hit: Hit, escaped?: string): Finding {
   const detail: Record<string, string | number | boolean> = { dialect, token: hit.token, offset: hit.offset };

@@ -270,7 +270,7 @@ const MIXED_SOURCE_ATTACKS: CommandCase[] = [
   shellCase('ls §', input('.;id', [], 'headers.user-agent'), undefined, [input('Mozilla/5.0', [], 'headers.accept'), input('.', [], 'query.dir')]),
   shellCase('echo "§"', input('$(id)', [], 'body.user.name'), undefined, [input('alice', [], 'body.user.id')]),
   shellCase('cat §', input('x|id', [], 'cookies.sid'), undefined, [input('en-US', [], 'headers.accept-language')]),
-  shellCase('ls ./files/§', input('a;id', [], 'params.id'), undefined, [input('/files/a;id', [], 'path')]),
+  shellCase('ls ./files/§', input('a;id', [], 'params.id'), undefined, [input('/files/a%3Bid', [], 'path')]),
   argvCase('git', ['clone', '§'], input('--upload-pack=id', [], 'body.repo'), undefined, [input('https://example.com/r.git', [], 'body.mirror')]),
 ];
 
@@ -378,10 +378,10 @@ const SHELL_BENIGN_SPECIAL: Array<[string, string]> = [
   ['grep -e "§" file.txt', 'pattern-x'],
   // Negative numbers are values, not options.
   ['convert in.png -rotate § out.png', '-90'],
-  ['convert in.png -geometry +10§ out.png', '-10.5'],
+  ['convert in.png -rotate § out.png', '-12.5'],
   // Whitespace that does not split a word.
   ['ls §', '  '],
-  ['echo x § y', 'a'],
+  ['echo x § y', 'ab'],
   // Inside a here-document with a quoted delimiter nothing expands.
   ["cat <<'EOF'\n§\nEOF", '$(id); `id`'],
   // Escaped characters stay literal.
@@ -449,7 +449,7 @@ const ARGV_BENIGN: Array<[string, string[], string]> = [
   ['cmd', ['/c', 'dir §'], 'report.txt'],
   ['ls', ['-la', '§'], 'résumé.pdf'],
   ['ls', ['-la', '§'], '文档'],
-  ['echo', ['§'], 'x'],
+  ['echo', ['§'], 'ok'],
   ['echo', ['§'], ''],
   ['git', ['checkout', '§'], 'feature/add-login'],
   ['git', ['checkout', '§'], 'release-1.2'],
