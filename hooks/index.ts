@@ -1,5 +1,7 @@
 import type { HookDefinition } from '../lib/hooking';
 import { childProcessHook } from './child_process';
+import { functionHook } from './code';
+import { vmHook } from './vm';
 import { fastifyHook, koaHook } from './frameworks';
 import { httpServerHook, httpsServerHook } from './http-server';
 
@@ -8,6 +10,8 @@ export const hooks: readonly HookDefinition[] = [
   httpServerHook,
   httpsServerHook,
   childProcessHook,
+  functionHook,
+  vmHook,
   fastifyHook,
   koaHook,
 ];

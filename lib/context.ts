@@ -43,6 +43,7 @@ export interface InputCache {
   paramsRef?: unknown;
   params?: TaintInput[];
   rawBodyLen?: number;
+  route?: string;
   all?: TaintInput[];
 }
 

@@ -7,6 +7,7 @@ import * as shimmer from 'shimmer';
 import { inspect, internalError, shouldInspect } from './agent';
 import type { PalisadeBlockedError } from './errors';
 import type { Operation, OperationName } from './types';
+import { installEsmHooks } from './esm';
 
 /**
  * A hook is one definition per patched module, in the spirit of the
@@ -115,28 +116,40 @@ export function installHooks(defs: readonly HookDefinition[], onWarn: (msg: stri
   }
   syncBuiltinESMExports();
   if (packageDefs.size > 0) {
-    new RequireHook([...packageDefs.keys()], { internals: false }, ((exports: unknown, name: string, basedir: string | undefined): unknown => {
+    const apply = (exports: unknown, name: string, basedir: string | undefined): unknown => {
       const def = packageDefs.get(name);
-      if (def === undefined) return exports;
-      const version = versionOf(basedir);
-      if (def.versions !== undefined && version !== undefined && !semver.satisfies(version, def.versions, { includePrerelease: true })) {
-        const key = `${def.module}@${version}`;
-        if (!unsupportedReported.has(key)) {
-          unsupportedReported.add(key);
-          installed.unsupported.push({ module: def.module, version, supported: def.versions });
-          onWarn(`palisade: ${def.module}@${version} is outside the supported range ${def.versions}; it is not protected`, { module: def.module, version, supported: def.versions });
-        }
-        return exports;
-      }
-      try {
-        const out = def.patch(exports, name);
-        if (!installed.packages.includes(def.module)) installed.packages.push(def.module);
-        return out ?? exports;
-      } catch (err) {
-        internalError(err);
-        return exports;
-      }
-    }) as unknown as OnRequireFn);
+      return def === undefined ? exports : applyPackageHook(def, exports, basedir, installed, onWarn);
+    };
+    new RequireHook([...packageDefs.keys()], { internals: false }, apply as unknown as OnRequireFn);
+    installEsmHooks([...packageDefs.keys()], apply);
   }
   return installed;
+}
+
+/** Patch one npm module if its version is supported; shared by the CJS and ESM interceptors. */
+function applyPackageHook(
+  def: HookDefinition,
+  exports: unknown,
+  basedir: string | undefined,
+  installed: InstalledHooks,
+  onWarn: (msg: string, extra: Record<string, unknown>) => void,
+): unknown {
+  const version = versionOf(basedir);
+  if (def.versions !== undefined && version !== undefined && !semver.satisfies(version, def.versions, { includePrerelease: true })) {
+    const key = `${def.module}@${version}`;
+    if (!unsupportedReported.has(key)) {
+      unsupportedReported.add(key);
+      installed.unsupported.push({ module: def.module, version, supported: def.versions });
+      onWarn(`palisade: ${def.module}@${version} is outside the supported range ${def.versions}; it is not protected`, { module: def.module, version, supported: def.versions });
+    }
+    return exports;
+  }
+  try {
+    const out = def.patch(exports, def.module);
+    if (!installed.packages.includes(def.module)) installed.packages.push(def.module);
+    return out ?? exports;
+  } catch (err) {
+    internalError(err);
+    return exports;
+  }
 }

@@ -202,7 +202,7 @@ function indexAtSegment(hay: string, needle: string): number {
 function judgeNormalised(raw: string, v: string): Verdict | 'involved' | undefined {
   if (!v.includes('/') || v.length > 4096) return undefined;
   const nv = posix.normalize(v);
-  if (nv === v) return undefined;
+  if (nv === v && !nv.startsWith('../')) return undefined;
   let core = nv;
   let climbs = 0;
   while (core === '..' || core.startsWith('../')) {
@@ -242,7 +242,7 @@ function judgeInput(resource: FsResource, v: string, sensitive: () => SensitiveM
       if (verdict !== undefined) return verdict;
     }
   } else {
-    const r = v.length > raw.length ? judgeContained(raw, v) : judgeNormalised(raw, v);
+    const r = judgeNormalised(raw, v) ?? judgeContained(raw, v);
     if (r === undefined) return undefined;
     if (r !== 'involved') return r;
     involved = true;

@@ -62,7 +62,7 @@ export interface ShellToken {
   valueStart?: number;
   /** Words: a `--` argument came earlier in the same simple command. */
   endOfOptions?: boolean;
-  /** Words: contains an unquoted expansion, glob, brace, tilde or substitution. */
+  /** Words: the value is decided at run time: an expansion or substitution (quoted or not), or an unquoted glob, brace or tilde. */
   dynamic?: boolean;
   /** Blanks: the run separates two words of one command (so it makes a word boundary). */
   separates?: boolean;
@@ -155,6 +155,10 @@ interface ListState {
   redirectOp: string | null;
   /** After | && || the list needs another command. */
   needCommand: boolean;
+  /** Open `case … in` statements in this list. */
+  caseDepth: number;
+  /** Reading case patterns up to their `)`, where `|` separates patterns and `)` closes nothing. */
+  pattern: boolean;
 }
 
 interface WordInfo {
@@ -211,6 +215,8 @@ class Parser {
       pendingBlank: null,
       redirectOp: null,
       needCommand: false,
+      caseDepth: 0,
+      pattern: false,
     };
     let parenDepth = 0;
 
@@ -239,6 +245,11 @@ class Parser {
         continue;
       }
       if (c === RPAREN) {
+        if (st.pattern) {
+          this.operator(st, start, 1);
+          st.pattern = false;
+          continue;
+        }
         if (close === Close.Paren && parenDepth === 0) {
           if (st.redirectOp !== null || st.needCommand) this.incomplete = true;
           this.pos = start + 1;
@@ -249,7 +260,7 @@ class Parser {
         continue;
       }
       if (c === LPAREN) {
-        parenDepth++;
+        if (!st.pattern) parenDepth++;
         this.operator(st, start, 1);
         continue;
       }
@@ -305,6 +316,12 @@ class Parser {
     st.lastWasWord = false;
     st.pendingBlank = null;
     this.pos = start + len;
+    if (st.pattern) return;
+    if (st.caseDepth > 0 && (text === ';;' || text === ';&' || text === ';;&')) {
+      st.pattern = true;
+      st.needCommand = false;
+      return;
+    }
     // `a && ;` or `| |` is a syntax error the shell would reject; say so rather than guess.
     if (st.needCommand && text !== '\n' && text !== '(') this.incomplete = true;
     if (text === '|' || text === '||' || text === '&&' || text === '|&') st.needCommand = true;
@@ -341,6 +358,14 @@ class Parser {
       return;
     }
     st.needCommand = false;
+    if (st.pattern) {
+      if (!w.hasQuote && w.value === 'esac') {
+        st.caseDepth--;
+        st.pattern = false;
+        t.role = 'keyword';
+      } else t.role = 'argument';
+      return;
+    }
     if (st.cmd === null || st.cmd.argv.length === 0) {
       if (w.assignable) {
         t.role = 'assignment';
@@ -348,6 +373,7 @@ class Parser {
         return;
       }
       if (!w.hasQuote && RESERVED_PREFIX.has(w.value)) {
+        if (w.value === 'esac' && st.caseDepth > 0) st.caseDepth--;
         // `if ls` / `! ls` / `{ ls`: the next word is still in command position.
         t.role = 'keyword';
         st.lastWasWord = false;
@@ -362,6 +388,15 @@ class Parser {
     cmd.argv.push(w.value);
     cmd.dynamic.push(t.dynamic === true);
     if (t.role === 'argument' && w.value === '--') st.endOfOptions = true;
+    if (cmd.argv.length === 3 && cmd.argv[0] === 'case' && w.value === 'in' && !w.hasQuote) {
+      // `case WORD in` stays visible as a command; what follows are patterns, then commands.
+      st.caseDepth++;
+      st.pattern = true;
+      st.cmd = null;
+      st.endOfOptions = false;
+      st.lastWasWord = false;
+      st.pendingBlank = null;
+    }
   }
 
   private redirectLength(at: number): number {
@@ -466,7 +501,9 @@ class Parser {
         }
         case DQ: {
           flush(i);
+          this.dyn = false;
           append(this.doubleQuoted(i, 1), i + 1);
+          if (this.dyn) dynamic = true;
           hasQuote = true;
           runStart = this.pos;
           continue;

@@ -9,9 +9,13 @@ import type { SqlDialect, SqlKind } from '../types';
 export interface ShellCommand {
   argv: string[];
   assignments: string[];
-  redirects: Array<{ op: string; target: string }>;
+  /** `dynamic`: the target's value is decided at run time (expansion, glob, substitution). */
+  redirects: Array<{ op: string; target: string; dynamic?: boolean }>;
+  /** Parallel to argv: the word's value is decided at run time. */
+  dynamic?: boolean[];
 }
 
+/** Mirrors lib/detectors/shell.ts; `commands` includes those nested in substitutions. */
 export interface ShellParse {
   commands: ShellCommand[];
   operators: string[];

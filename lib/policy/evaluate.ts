@@ -258,7 +258,6 @@ function decide(policy: Policy, op: OperationName, s: Subject, ctx: EvalContext,
 /** Harmless shell builtins that need no rule inside a shell command (redirections are still checked). */
 const SHELL_BUILTINS = new Set(['cd', 'echo', 'printf', 'true', 'false', 'test', '[', ':', 'pwd', 'exit', 'wait']);
 const SAFE_TARGETS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/stdin', '/dev/tty']);
-const MAX_SUBST_DEPTH = 4;
 
 function modeFor(policy: Policy, routes: readonly Scope[], pkgs: readonly Scope[]): Mode {
   for (const sc of pkgs) { const sec = sc.allow['process.spawn'] ?? sc.deny['process.spawn']; if (sec) return sec.mode; }
@@ -365,25 +364,14 @@ function redirectKind(op: string, target: string): RedirectKind {
   return undefined;
 }
 
-interface Gathered { commands: ShellCommand[]; all: ShellCommand[]; substitutions: number; incomplete: boolean }
+function subjectOf(c: ShellCommand, cwd: string): SpawnSubject {
+  const s: SpawnSubject = { file: c.argv[0]!, args: c.argv.slice(1), shell: true, envKeys: envNames(c.assignments), cwd };
+  if (c.dynamic !== undefined && c.dynamic.some((d, i) => d && i > 0)) s.dynamicArgs = c.dynamic.slice(1);
+  return s;
+}
 
-/** Top-level commands, plus commands inside substitutions (for deny rules), recursively. */
-function gather(parse: (c: string) => ShellParse, command: string): Gathered {
-  const top = parse(command);
-  const out: Gathered = { commands: top.commands, all: [...top.commands], substitutions: top.substitutions.length, incomplete: top.incomplete };
-  let pending = top.substitutions.map((t) => ({ t, depth: 1 }));
-  while (pending.length > 0) {
-    const next: typeof pending = [];
-    for (const { t, depth } of pending) {
-      if (depth > MAX_SUBST_DEPTH) { out.incomplete = true; continue; }
-      const p = parse(t);
-      out.all.push(...p.commands);
-      if (p.incomplete) out.incomplete = true;
-      for (const st of p.substitutions) next.push({ t: st, depth: depth + 1 });
-    }
-    pending = next;
-  }
-  return out;
+function tagOf(c: ShellCommand): string {
+  return `in shell command [${c.argv.join(' ')}]: `;
 }
 
 function decideShell(
@@ -413,32 +401,31 @@ function decideShell(
     const why = parse === null ? 'the shell parser is not available' : 'the shell command line was not found';
     return first ?? fail(`cannot check a shell command: ${why}`, 'builtin.shell.parse');
   }
-  let g: Gathered;
+  let g: ShellParse;
   try {
-    g = gather(parse, command);
+    g = parse(command);
   } catch (e) {
     return first ?? fail(`cannot parse the shell command: ${(e as Error).message}`, 'builtin.shell.parse');
   }
 
-  // Deny rules see every program, including those hidden in substitutions.
+  // Deny rules see every program, including those inside substitutions (the parser lists them too).
   if (spawnRules) {
-    for (const c of g.all) {
+    for (const c of g.commands) {
       if (c.argv.length === 0) continue;
-      const s: SpawnSubject = { file: c.argv[0]!, args: c.argv.slice(1), shell: true, envKeys: envNames(c.assignments), cwd };
-      if (deny(program(policy, s, ctx, routes, pkgs, trace, `[${c.argv.join(' ')}] `))) return first!;
+      if (deny(program(policy, subjectOf(c, cwd), ctx, routes, pkgs, trace, tagOf(c)))) return first!;
     }
   }
 
   // Redirections: the shell, not Node, opens these files, so fs rules are applied here.
   let cwdMoves = false;
-  for (const c of g.all) {
+  for (const c of g.commands) {
     if (c.argv[0] === 'cd' || c.argv[0] === 'pushd' || c.argv[0] === 'popd') cwdMoves = true;
     for (const r of c.redirects) {
       const kind = redirectKind(r.op, r.target);
       if (kind === undefined || SAFE_TARGETS.has(r.target) || /^\/dev\/fd\/\d+$/.test(r.target)) continue;
       if (!policy.restricts(kind)) continue;
-      const tag = `[redirect ${r.op} ${r.target}] `;
-      if (/[$`*?~]/.test(r.target) || (cwdMoves && !r.target.startsWith('/'))) {
+      const tag = `redirect ${r.op} ${r.target}: `;
+      if (r.dynamic === true || /[$`*?~]/.test(r.target) || (cwdMoves && !r.target.startsWith('/'))) {
         if (deny(fail(`${tag}redirection target is not a fixed path, so ${kind} rules cannot be checked`, `builtin.shell.redirect`))) return first!;
         continue;
       }
@@ -456,25 +443,24 @@ function decideShell(
     for (const c of g.commands) {
       if (c.argv.length === 0) continue;
       const file = c.argv[0]!;
-      const tag = `[${c.argv.join(' ')}] `;
+      const tag = tagOf(c);
       if (SHELL_BUILTINS.has(file)) {
         trace?.push({ ruleId: 'builtin.shell.builtins', scope: 'builtin', effect: 'allow', matched: true, why: `${tag}${file} is a harmless shell builtin` });
         allowed.push(file);
         continue;
       }
-      if (/[$`]/.test(file)) {
+      if (c.dynamic?.[0] === true || /[$`]/.test(file)) {
         if (deny(fail(`${tag}the program name is computed at run time (${file})`, 'builtin.shell.program'))) return first!;
         continue;
       }
-      const s: SpawnSubject = { file, args: c.argv.slice(1), shell: true, envKeys: envNames(c.assignments), cwd };
-      const v = allowPhase(policy, 'process.spawn', s, ctx, routes, pkgs, trace, tag);
+      const v = allowPhase(policy, 'process.spawn', subjectOf(c, cwd), ctx, routes, pkgs, trace, tag);
       if (deny(v)) return first!;
       if (v.decision === 'allow') {
         firstRule ??= v.ruleId;
         allowed.push(`${file}${v.ruleId ? ` by ${v.ruleId}` : ''}`);
       }
     }
-    if (g.substitutions > 0 && deny(fail('command substitution ($(...) or backticks) hides which program runs', 'builtin.shell.substitution'))) return first!;
+    if (g.substitutions.length > 0 && deny(fail('command substitution ($(...) or backticks) hides which program runs', 'builtin.shell.substitution'))) return first!;
   }
   if (first) return first;
   if (!restrictedHere) return policy.unrestricted['process.spawn'];

@@ -12,6 +12,11 @@ export interface SpawnSubject {
   shell: boolean;
   envKeys: readonly string[];
   cwd: string;
+  /**
+   * Inside a shell command: which args are decided at run time ($VAR, globs, substitutions). Such an
+   * argument may become any text or several words, so only a "..." pattern can accept it.
+   */
+  dynamicArgs?: readonly boolean[];
 }
 
 /**
@@ -106,7 +111,7 @@ export function compileSpawnRule(
 
   const test = (s: SpawnSubject): boolean => {
     if (fileM !== undefined && !fileM.test(s.file, s.cwd)) return false;
-    if (argPats !== undefined && !matchArgs(argPats, s.args)) return false;
+    if (argPats !== undefined && !matchArgs(argPats, s.args, s.dynamicArgs)) return false;
     if (cwdM !== undefined && !cwdM(s.cwd)) return false;
     if (shell !== undefined && shell !== s.shell) return false;
     // In a deny rule, env is a trigger; in an allow rule it is a grant (see envGrant), not a condition.
@@ -132,7 +137,10 @@ export function compileSpawnRule(
           ? `${s.file} is not in a PATH/system bin directory (rule names bare ${fileS})`
           : `program ${s.file} does not match ${fileS}`;
       }
-      if (argPats !== undefined && !matchArgs(argPats, s.args)) return `arguments ${JSON.stringify(s.args)} do not match [${argsS.join(' ')}]`;
+      if (argPats !== undefined && !matchArgs(argPats, s.args, s.dynamicArgs)) {
+        const dyn = s.dynamicArgs?.some(Boolean) ? ' (arguments computed at run time only match "...")' : '';
+        return `${path.basename(s.file)} arguments ${JSON.stringify(s.args)} do not match [${argsS.join(' ')}]${dyn}`;
+      }
       if (cwdM !== undefined && !cwdM(s.cwd)) return `cwd ${s.cwd} does not match ${cwdS}`;
       if (shell !== undefined && shell !== s.shell) return s.shell ? 'runs through a shell; rule says shell: false' : 'not run through a shell';
       if (deny && envM !== undefined) {

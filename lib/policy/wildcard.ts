@@ -91,15 +91,18 @@ function matchOne(p: ArgPattern, arg: string): boolean {
   }
 }
 
-/** Matches an argument vector; `rest` patterns may appear anywhere. Same greedy algorithm as wildcardMatch. */
-export function matchArgs(pats: readonly ArgPattern[], args: readonly string[]): boolean {
+/**
+ * Matches an argument vector; `rest` patterns may appear anywhere. Same greedy algorithm as wildcardMatch.
+ * An argument flagged dynamic (value decided at run time) is only ever consumed by a `rest` pattern.
+ */
+export function matchArgs(pats: readonly ArgPattern[], args: readonly string[], dynamic?: readonly boolean[]): boolean {
   let p = 0;
   let a = 0;
   let star = -1;
   let mark = 0;
   while (a < args.length) {
     const pat = pats[p];
-    if (pat !== undefined && pat.kind !== 'rest' && matchOne(pat, args[a]!)) {
+    if (pat !== undefined && pat.kind !== 'rest' && dynamic?.[a] !== true && matchOne(pat, args[a]!)) {
       p++;
       a++;
     } else if (pat !== undefined && pat.kind === 'rest') {

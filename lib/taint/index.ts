@@ -56,10 +56,32 @@ export function inputsOf(scope: Scope): readonly TaintInput[] {
     cache.params = params !== null && typeof params === 'object' ? treeInputs('params', params) : undefined;
     dirty = true;
   }
+  const route = r.framework !== undefined || (r.req as { route?: unknown }).route !== undefined ? routeOf(scope) : undefined;
+  if (route !== cache.route) {
+    cache.route = route;
+    dirty = true;
+  }
   if (dirty || cache.all === undefined) {
-    cache.all = cache.base.concat(cache.body ?? EMPTY, cache.params ?? EMPTY);
+    const base = route === undefined ? cache.base : withoutStaticSegments(cache.base, route);
+    cache.all = base.concat(cache.body ?? EMPTY, cache.params ?? EMPTY);
   }
   return cache.all;
+}
+
+/**
+ * A path segment that is literal in the matched route template ('ls' in
+ * '/ls/:dir') was chosen by the app, not the client: every request to that
+ * route has it. Only the variable segments stay taint (they are also
+ * `params.*`).
+ */
+function withoutStaticSegments(inputs: readonly TaintInput[], route: string): TaintInput[] {
+  const parts = route.split('/');
+  return inputs.filter((i) => {
+    if (!i.source.startsWith('path[')) return true;
+    const idx = Number(i.source.slice(5, i.source.indexOf(']')));
+    const part = parts[idx];
+    return part === undefined || part !== i.value;
+  });
 }
 
 /** The matched route template, when a framework knows it ('/users/:id'). */

@@ -101,7 +101,7 @@ t.test('agrees with a real shell', async (t) => {
     ['echo "§"', 'touch pwned; ok'],
     ["echo '§'", '$(touch pwned)'],
     ["echo '§'", '`touch pwned`;|&'],
-    ['echo "§"', "'$(echo)' & | ;"],
+    ['echo "§"', "'single' & | ; #"],
     ['echo "§"', '\\"; touch pwned'],
   ];
   for (const [tpl, p] of inert) {
@@ -179,7 +179,11 @@ t.test('parseShell: substitutions', async (t) => {
   t.same(parseShell("echo '$(not)' \"\\$(not)\" \\$(not)").substitutions, [], 'quoted and escaped $( are literal');
   t.equal(parseShell('echo $(id').incomplete, true);
   t.equal(parseShell('echo `id').incomplete, true);
-  t.same(parseShell('echo $(case x in a) echo;; esac)').incomplete, true, 'case inside $( ) is a known limit');
+  const c = parseShell('echo $(case $x in a|b) echo one;; (c) echo two;; esac) done');
+  t.equal(c.incomplete, false, 'a case pattern ) does not close $( )');
+  t.same(c.substitutions, ['$(case $x in a|b) echo one;; (c) echo two;; esac)']);
+  t.same(c.commands.map((x) => x.argv), [['echo', c.substitutions[0], 'done'], ['case', '$x', 'in'], ['echo', 'one'], ['echo', 'two']]);
+  t.same(parseShell('case "$1" in\n  start) run;;\n  *) usage\nesac\nls').commands.map((x) => x.argv), [['case', '$1', 'in'], ['run'], ['usage'], ['ls']]);
   const deep = '$('.repeat(500) + 'x' + ')'.repeat(500);
   const d = parseShell(deep);
   t.equal(d.incomplete, true, 'nesting past the limit is marked incomplete, not a stack overflow');
@@ -197,6 +201,7 @@ t.test('parseShell: quoting and dequoting', async (t) => {
   t.same(words('echo a#b'), ['echo', 'a#b'], '# inside a word is not a comment');
   t.same(words('echo "$HOME/x" ~/y *.txt {a,b}'), ['echo', '$HOME/x', '~/y', '*.txt', '{a,b}']);
   t.same(parseShell('echo "$HOME/x" ~/y *.txt {a,b} plain').commands[0]!.dynamic, [false, true, true, true, true, false]);
+  t.same(parseShell('echo "$x" "plain" \'$y\'').commands[0]!.dynamic, [false, true, false, false], 'quoted expansions are still dynamic');
   t.equal(parseShell("echo 'open").incomplete, true);
   t.equal(parseShell('echo "open').incomplete, true);
   t.equal(parseShell('echo trailing\\').incomplete, false, 'a trailing backslash is literal');

@@ -105,21 +105,22 @@ const WORD_ATTACKS: Array<[string, string]> = [
   ['<<EOF', 'redirection'],
 ];
 
-const OPTION_ATTACKS: Array<[string, string]> = [
-  ['ls §', '-la'],
-  ['ls §', '--help'],
-  ['ls §', '--hide=x'],
-  ['ping -c 1 §', '-f'],
-  ['convert § out.png', '-write /tmp/x.png'],
-  ['git log --format=%H §', '--output=/tmp/pwned'],
-  ['nslookup §', '-type=any'],
-  ['wc -l § | sort -n', '--files0-from=/etc/passwd'],
-  ['tar -czf /tmp/backup.tgz §', '--checkpoint-action=exec=sh'],
-  ['convert "§" out.png', '-write'],
-  ['grep -r "§" .', '-f/etc/passwd'],
-  ['find ./uploads §', '-delete'],
-  ['find ./uploads -name x §', '-exec'],
-  ['convert §.jpg out.png', '--output=/tmp/x'],
+/** Whole option words; with a space the new word is reported first. */
+const OPTION_ATTACKS: Array<[string, string, string]> = [
+  ['ls §', '-la', 'option'],
+  ['ls §', '--help', 'option'],
+  ['ls §', '--hide=x', 'option'],
+  ['ping -c 1 §', '-f', 'option'],
+  ['convert § out.png', '-write /tmp/x.png', 'new word'],
+  ['git log --format=%H §', '--output=/tmp/pwned', 'option'],
+  ['nslookup §', '-type=any', 'option'],
+  ['wc -l § | sort -n', '--files0-from=/etc/passwd', 'option'],
+  ['tar -czf /tmp/backup.tgz §', '--checkpoint-action=exec=sh', 'option'],
+  ['convert "§" out.png', '-write', 'option'],
+  ['grep -r "§" .', '-f/etc/passwd', 'option'],
+  ['find ./uploads §', '-delete', 'option'],
+  ['find ./uploads -name x §', '-exec', 'option'],
+  ['convert §.jpg out.png', '--output=/tmp/x', 'option'],
 ];
 
 const DOUBLE_ATTACKS: Array<[string, string]> = [
@@ -290,7 +291,7 @@ const CONTAINED_ATTACKS: CommandCase[] = [
 export const attacks: CommandCase[] = [
   ...UNQUOTED_TEMPLATES.flatMap((t) => UNQUOTED_ATTACKS.map(([x, r]) => shellCase(t, x, r))),
   ...WORD_TEMPLATES.flatMap((t) => WORD_ATTACKS.map(([x, r]) => shellCase(t, x, r))),
-  ...OPTION_ATTACKS.map(([t, x]) => shellCase(t, x, 'option')),
+  ...OPTION_ATTACKS.map(([t, x, r]) => shellCase(t, x, r)),
   ...DOUBLE_TEMPLATES.flatMap((t) => DOUBLE_ATTACKS.map(([x, r]) => shellCase(t, x, r))),
   ...SINGLE_TEMPLATES.flatMap((t) => SINGLE_ATTACKS.map(([x, r]) => shellCase(t, x, r))),
   ...NESTED_SHELL_ATTACKS.map(([t, x, r]) => shellCase(t, x, r)),

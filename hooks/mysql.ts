@@ -1,0 +1,121 @@
+import { EventEmitter } from 'node:events';
+import { callbackLater } from '../lib/enforce';
+import type { PalisadeBlockedError } from '../lib/errors';
+import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import type { SqlOperation } from '../lib/types';
+import { dbIdentity, lastFunction, noop, sqlOperation, textOf } from './sql-common';
+
+/**
+ * mysql → sql.query. The package loads its classes lazily, so the hook
+ * patches the class files as they load: `Connection.prototype.query`,
+ * `Pool.prototype.query` and `PoolNamespace.prototype.query` (clusters).
+ * Pools and clusters hand their Query object to a connection later, from a
+ * connection callback that may run in another request's scope, so they
+ * judge at call time and mark the Query; the connection lets marked
+ * queries through. The judged text is the app's SQL before mysql fills in
+ * `?` placeholders: values are escaped by the driver and never change the
+ * query's structure.
+ */
+
+interface Config {
+  host?: unknown;
+  port?: unknown;
+  database?: unknown;
+}
+interface MysqlConnection {
+  config?: Config;
+}
+interface MysqlPool {
+  config?: { connectionConfig?: Config };
+}
+interface MysqlNamespace {
+  _cluster?: unknown;
+}
+/** mysql's Query (a Sequence): ends with end(err), which emits 'error', calls back, then emits 'end'. */
+interface MysqlQuery extends EventEmitter {
+  end(err?: Error): void;
+}
+type CreateQuery = (sql: unknown, values: unknown, cb: unknown) => MysqlQuery;
+
+const judgedByPool = new WeakSet<object>();
+let createQuery: CreateQuery | undefined;
+
+function build(fn: string, db: string | undefined, args: unknown[]): SqlOperation | undefined {
+  const text = textOf(args[0], 'sql');
+  return text === undefined ? undefined : sqlOperation('mysql', 'mysql', fn, text, db);
+}
+function buildConnection(conn: MysqlConnection, args: unknown[]): SqlOperation | undefined {
+  const c = conn.config;
+  return build('Connection.query', c && dbIdentity(c.host, c.port, c.database), args);
+}
+function buildPool(pool: MysqlPool, args: unknown[]): SqlOperation | undefined {
+  const c = pool.config?.connectionConfig;
+  return build('Pool.query', c && dbIdentity(c.host, c.port, c.database), args);
+}
+function buildNamespace(_ns: MysqlNamespace, args: unknown[]): SqlOperation | undefined {
+  return build('PoolNamespace.query', undefined, args);
+}
+
+/**
+ * The Query the app would have got, failed the way mysql fails a query it
+ * could not send (see its Pool.getConnection error path): on a later tick
+ * `end(err)` calls the callback, emits 'error' to listeners, then 'end'.
+ */
+function blockedQuery(args: unknown[], err: PalisadeBlockedError): unknown {
+  if (createQuery === undefined) {
+    const em = new EventEmitter();
+    const cb = lastFunction(args);
+    if (cb !== undefined) callbackLater(cb, err);
+    process.nextTick(() => {
+      if (em.listenerCount('error') > 0) em.emit('error', err);
+      em.emit('end');
+    });
+    return em;
+  }
+  const q = createQuery(args[0], args[1], args[2]);
+  process.nextTick(() => {
+    if (q.listenerCount('error') === 0) q.on('error', noop);
+    q.end(err);
+  });
+  return q;
+}
+
+type Ctor = { prototype: object; createQuery?: unknown };
+
+function patchPoolLike(proto: object, builder: (self: never, args: unknown[]) => SqlOperation | undefined): void {
+  wrap(proto, 'query', (orig) => function query(this: never, ...args: unknown[]) {
+    const err = check('sql.query', builder, this, args);
+    if (err !== undefined) return blockedQuery(args, err);
+    const q = orig.apply(this, args);
+    // The pool hands this same Query to a connection on a later tick.
+    if (q !== null && typeof q === 'object') judgedByPool.add(q);
+    return q;
+  });
+}
+
+export const mysqlHook: HookDefinition = {
+  module: 'mysql',
+  versions: '>=2.16.0 <3',
+  files: ['mysql/lib/Connection', 'mysql/lib/Pool', 'mysql/lib/PoolNamespace'],
+  patch(exports, file) {
+    const C = exports as Ctor;
+    if (file === 'mysql/lib/Connection') {
+      if (typeof C.createQuery === 'function') createQuery = C.createQuery as CreateQuery;
+      wrap(C.prototype, 'query', (orig) => function query(this: MysqlConnection, ...args: unknown[]) {
+        const first = args[0];
+        if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
+        const err = check('sql.query', buildConnection, this, args);
+        return err === undefined ? orig.apply(this, args) : blockedQuery(args, err);
+      });
+    } else if (file === 'mysql/lib/Pool') {
+      patchPoolLike(C.prototype, buildPool);
+    } else if (file === 'mysql/lib/PoolNamespace') {
+      patchPoolLike(C.prototype, buildNamespace);
+    }
+    return exports;
+  },
+  unpatch(exports) {
+    const C = exports as Ctor;
+    if (C.prototype !== undefined) unwrap(C.prototype, 'query');
+  },
+};

@@ -1,0 +1,173 @@
+import type { EventEmitter } from 'node:events';
+import { callbackLater, rejected } from '../lib/enforce';
+import type { PalisadeBlockedError } from '../lib/errors';
+import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import type { SqlOperation } from '../lib/types';
+import { dbIdentity, noop, ownerOf, sqlOperation, type Callback } from './sql-common';
+
+/**
+ * pg → sql.query, judged where the app called: `Client.prototype.query`
+ * and pg-pool's `Pool.prototype.query`. A pool query reaches a client's
+ * query later, possibly from a callback of another request when the pool is
+ * exhausted, so the pool judges it at call time (in the right request
+ * scope, before any connection is checked out) and marks its config object;
+ * the client lets marked objects through unjudged.
+ */
+
+interface PgClient {
+  host?: unknown;
+  port?: unknown;
+  database?: unknown;
+  connection?: unknown;
+}
+interface PgPool {
+  options?: { host?: unknown; port?: unknown; database?: unknown; connectionString?: unknown };
+}
+/** Anything with `submit(connection)`: pg.Query, pg-cursor, pg-query-stream. */
+interface Submittable {
+  submit: (connection: unknown) => unknown;
+  text?: unknown;
+  cursor?: { text?: unknown };
+  callback?: unknown;
+  handleError?: (err: Error, connection: unknown) => void;
+}
+
+const judgedByPool = new WeakSet<object>();
+
+function isSubmittable(q: unknown): q is Submittable {
+  return q !== null && typeof q === 'object' && typeof (q as { submit?: unknown }).submit === 'function';
+}
+
+function textOf(q: unknown): string | undefined {
+  if (typeof q === 'string') return q;
+  if (q === null || typeof q !== 'object') return undefined;
+  const t = (q as { text?: unknown }).text;
+  if (typeof t === 'string') return t;
+  // pg-query-stream keeps its text on the cursor it wraps.
+  const c = (q as Submittable).cursor;
+  return c !== undefined && typeof c.text === 'string' ? c.text : undefined;
+}
+
+function poolDb(o: PgPool['options']): string | undefined {
+  if (o === undefined) return undefined;
+  if (typeof o.connectionString === 'string') {
+    try {
+      const u = new URL(o.connectionString);
+      return dbIdentity(u.hostname, u.port, u.pathname.replace(/^\//, ''));
+    } catch {
+      return undefined;
+    }
+  }
+  return dbIdentity(o.host ?? process.env.PGHOST ?? 'localhost', o.port ?? process.env.PGPORT ?? 5432, o.database ?? process.env.PGDATABASE);
+}
+
+function buildClient(client: PgClient, args: unknown[]): SqlOperation | undefined {
+  const text = textOf(args[0]);
+  if (text === undefined) return undefined;
+  return sqlOp('Client.query', text, dbIdentity(client.host, client.port, client.database));
+}
+
+function buildPool(pool: PgPool, args: unknown[]): SqlOperation | undefined {
+  const text = textOf(args[0]);
+  if (text === undefined) return undefined;
+  return sqlOp('Pool.query', text, poolDb(pool.options));
+}
+
+function sqlOp(fn: string, text: string, db: string | undefined): SqlOperation {
+  return sqlOperation('pg', 'postgres', fn, text, db);
+}
+
+/**
+ * A blocked Submittable is failed the way pg fails a query on a client that
+ * cannot run it: `handleError` on a later tick, which calls its callback or
+ * emits 'error' (pg-cursor also answers its pending reads). An emitter with
+ * neither gets a no-op listener so the block cannot crash the app.
+ */
+function failSubmittable(q: Submittable, err: PalisadeBlockedError, connection: unknown): void {
+  process.nextTick(() => {
+    const em = q as unknown as Partial<EventEmitter>;
+    if (typeof q.callback !== 'function' && typeof em.listenerCount === 'function' && em.listenerCount('error') === 0) {
+      em.on?.('error', noop);
+    }
+    if (typeof q.handleError === 'function') q.handleError(err, connection);
+    else if (typeof q.callback === 'function') (q.callback as Callback)(err);
+  });
+}
+
+function blockClientQuery(client: PgClient, args: unknown[], err: PalisadeBlockedError): unknown {
+  const [config, values, callback] = args;
+  if (isSubmittable(config)) {
+    // pg assigns the callback argument to the query before submitting; so do we.
+    if (typeof config.callback !== 'function') {
+      if (typeof values === 'function') config.callback = values;
+      else if (typeof callback === 'function') config.callback = callback;
+    }
+    failSubmittable(config, err, client.connection);
+    return config;
+  }
+  const cb =
+    typeof callback === 'function'
+      ? callback
+      : typeof values === 'function'
+        ? values
+        : (config as { callback?: unknown } | undefined)?.callback;
+  if (typeof cb === 'function') {
+    callbackLater(cb as Callback, err);
+    return undefined;
+  }
+  return rejected(err);
+}
+
+function blockPoolQuery(args: unknown[], err: PalisadeBlockedError): unknown {
+  const cb = typeof args[1] === 'function' ? args[1] : typeof args[2] === 'function' ? args[2] : undefined;
+  if (cb !== undefined) {
+    callbackLater(cb as Callback, err);
+    return undefined;
+  }
+  return rejected(err);
+}
+
+type PgExports = { Client?: { prototype: object }; Pool?: { prototype: object } };
+
+function targets(exports: unknown): { client?: object; pool?: object } {
+  const pg = exports as PgExports;
+  return { client: ownerOf(pg.Client?.prototype, 'query'), pool: ownerOf(pg.Pool?.prototype, 'query') };
+}
+
+export const pgHook: HookDefinition = {
+  module: 'pg',
+  versions: '>=8.0.0 <9',
+  patch(exports) {
+    const { client, pool } = targets(exports);
+    if (client !== undefined) {
+      wrap(client, 'query', (orig) => function query(this: PgClient, ...args: unknown[]) {
+        const first = args[0];
+        if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
+        const err = check('sql.query', buildClient, this, args);
+        return err === undefined ? orig.apply(this, args) : blockClientQuery(this, args, err);
+      });
+    }
+    if (pool !== undefined) {
+      wrap(pool, 'query', (orig) => function query(this: PgPool, ...args: unknown[]) {
+        const err = check('sql.query', buildPool, this, args);
+        if (err !== undefined) return blockPoolQuery(args, err);
+        const first = args[0];
+        // pg itself turns a string into { text }; doing it here gives the pool's query an identity to mark.
+        if (typeof first === 'string') {
+          const config = { text: first };
+          judgedByPool.add(config);
+          args[0] = config;
+        } else if (first !== null && typeof first === 'object') {
+          judgedByPool.add(first);
+        }
+        return orig.apply(this, args);
+      });
+    }
+    return exports;
+  },
+  unpatch(exports) {
+    const { client, pool } = targets(exports);
+    if (client !== undefined) unwrap(client, 'query');
+    if (pool !== undefined) unwrap(pool, 'query');
+  },
+};
