@@ -64,18 +64,18 @@ export function stringifyInPlace(args: unknown[], from = 0): boolean {
   }
 }
 
-/** The source text V8 compiles: `function anonymous(a,b\n) {\nbody\n}`. */
+/**
+ * The body alone when there are no parameters — so a body that is a piece
+ * cut out of a larger input is still found inside that input — else the
+ * exact text V8 compiles, `function anonymous(a,b\n) {\nbody\n}`, so an
+ * input in the parameter list (default values run code) is judged as well.
+ */
 function buildFunction(f: Flavour, args: unknown[]): EvalOperation | undefined {
   if (!stringifyInPlace(args)) return undefined;
   const n = args.length;
   const body = n === 0 ? '' : (args[n - 1] as string);
-  const params = n <= 1 ? '' : (args.slice(0, n - 1) as string[]).join(',');
-  return {
-    name: 'code.eval',
-    module: 'global',
-    fn: f.via,
-    resource: { source: `${f.header} anonymous(${params}\n) {\n${body}\n}`, via: f.via },
-  };
+  const source = n <= 1 ? body : `${f.header} anonymous(${(args.slice(0, n - 1) as string[]).join(',')}\n) {\n${body}\n}`;
+  return { name: 'code.eval', module: 'global', fn: f.via, resource: { source, via: f.via } };
 }
 
 type Ctor = (...args: unknown[]) => unknown;

@@ -37,11 +37,11 @@ function buildScript(fn: string, args: unknown[]): EvalOperation | undefined {
   return source === undefined ? undefined : op(fn, source);
 }
 
-/** compileFunction rejects non-strings itself; the parameters are part of the compiled code. */
+/** compileFunction rejects non-strings itself; parameters, when present, are judged with the body (as for Function). */
 function buildCompileFunction(args: unknown[]): EvalOperation | undefined {
   const [code, params] = args;
   if (typeof code !== 'string') return undefined;
-  if (params === undefined || params === null) return op('compileFunction', `function () {\n${code}\n}`);
+  if (params === undefined || (Array.isArray(params) && params.length === 0)) return op('compileFunction', code);
   if (!Array.isArray(params) || !params.every((p) => typeof p === 'string')) return undefined;
   return op('compileFunction', `function (${params.join(', ')}) {\n${code}\n}`);
 }

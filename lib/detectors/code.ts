@@ -122,6 +122,10 @@ function judgeCode(src: string, tokens: readonly Token[], a: number, b: number, 
       case 'punct': {
         if (raw === '.') {
           if (text(src, prev) === 'Math' && next !== undefined && next.kind === 'ident' && MATH.has(text(src, next))) break;
+          if (next !== undefined && (next.kind === 'ident' || next.kind === 'keyword')) {
+            const name = identifierName(text(src, next));
+            return DENY.has(name) ? { reason: `input names '${name}'`, token: name } : { reason: `input accesses property '${name}'`, token: name };
+          }
           return { reason: "input adds property access '.'", token: raw };
         }
         if (raw === '(' && prev !== undefined && k - 1 >= a) {

@@ -33,7 +33,56 @@ export const detectCommandInjection: Detector<'process.spawn'> = (resource, inpu
 
 function checkShellResource(resource: SpawnResource, inputs: readonly TaintInput[]): Finding | undefined {
   const command = resource.command ?? resource.args[resource.args.length - 1] ?? '';
+  // On Windows `shell: true` means cmd.exe, whose quoting and metacharacters differ from sh.
+  if (programName(resource.file) === 'cmd') return checkCmdCommand(command, inputs, true, undefined, 'cmd');
   return checkShellCommand(command, inputs, true, 0, undefined);
+}
+
+/**
+ * cmd.exe rules: `"` toggles quoting and `^` escapes outside quotes. Inside
+ * quotes only `"`, `%`, `!` and newlines matter; outside, anything beyond
+ * word characters (`& | < > ^ ( ) % ! , ; =` and spaces) can change the line.
+ */
+function checkCmdCommand(
+  command: string,
+  inputs: readonly TaintInput[],
+  shell: boolean,
+  argIndex: number | undefined,
+  program: string,
+): Finding | undefined {
+  const found = overlaps(command, inputs, MIN_LENGTH);
+  for (const o of found) {
+    if (o.direction === 'payload-in-input') {
+      if (command.indexOf(' ') > 0) return finding(o.input, 'input contains the whole cmd command line', shortText(command), shell, argIndex);
+      continue;
+    }
+    for (const sp of o.spans) {
+      let quoted = false;
+      for (let i = 0; i < sp.start; i++) {
+        const c = command.charCodeAt(i);
+        if (c === 34) quoted = !quoted;
+        else if (c === 94 && !quoted) i++;
+      }
+      for (let i = sp.start; i < sp.end; i++) {
+        const c = command.charCodeAt(i);
+        const bad = quoted ? c === 34 || c === 37 || c === 33 || c === 10 || c === 13 : !isCmdWordChar(c);
+        if (bad) {
+          const ch = command[i]!;
+          const where = argIndex === undefined ? '' : ` in the ${program} script at argv[${argIndex}]`;
+          const f = finding(o.input, `input carries cmd metacharacter ${JSON.stringify(ch)}${where}`, ch, shell, argIndex);
+          if (argIndex !== undefined) f.detail!['interpreter'] = program;
+          return f;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function isCmdWordChar(c: number): boolean {
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0x80) return true;
+  // _ - . : @ / \ and `+`, `#`, `~`, `$`, `'`, `{`, `}`, `[`, `]` are plain in cmd.exe
+  return c === 95 || c === 45 || c === 46 || c === 58 || c === 64 || c === 47 || c === 92 || c === 43 || c === 35 || c === 126 || c === 36 || c === 39 || c === 123 || c === 125 || c === 91 || c === 93;
 }
 
 /**
@@ -66,13 +115,58 @@ function checkShellCommand(
   }
   // The shell sees the script of a nested `sh -c '…'` as one quoted word; follow it.
   if (nesting < MAX_NESTING) {
+    let nestedInputs: readonly TaintInput[] | undefined;
     for (const cmd of analysis.parse.commands) {
       if (cmd.argv.length < 2) continue;
-      const f = checkArgv(cmd.argv[0]!, cmd.argv.slice(1), inputs, shell, nesting + 1, true);
-      if (f !== undefined) return f;
+      nestedInputs ??= withDequotedForms(inputs);
+      const f = checkArgv(cmd.argv[0]!, cmd.argv.slice(1), nestedInputs, shell, nesting + 1, true);
+      if (f !== undefined) {
+        f.input = originalInput.get(f.input) ?? f.input;
+        return f;
+      }
     }
   }
   return undefined;
+}
+
+/** Dequoted forms point back at the input the request actually carried. */
+const originalInput = new WeakMap<TaintInput, TaintInput>();
+
+/**
+ * The outer shell removes backslashes before handing a word to `sh -c`, so an
+ * input like `\$(id)` reaches the inner shell as `$(id)`. Add those forms.
+ */
+function withDequotedForms(inputs: readonly TaintInput[]): readonly TaintInput[] {
+  let out: TaintInput[] | undefined;
+  for (const input of inputs) {
+    if (input.value.indexOf('\\') === -1) continue;
+    out ??= inputs.slice();
+    for (const value of [unescape(input.value, true), unescape(input.value, false)]) {
+      if (value === input.value || value.length < MIN_LENGTH) continue;
+      const form: TaintInput = { source: input.source, value, decoding: input.decoding };
+      originalInput.set(form, input);
+      out.push(form);
+    }
+  }
+  return out ?? inputs;
+}
+
+/** Backslash removal as inside double quotes (only before $ ` " \\ newline) or unquoted (before anything). */
+function unescape(v: string, inDoubleQuotes: boolean): string {
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 92 && i + 1 < v.length) {
+      const n = v.charCodeAt(i + 1);
+      if (!inDoubleQuotes || n === 36 || n === 96 || n === 34 || n === 92 || n === 10) {
+        i++;
+        if (n !== 10) out += v[i];
+        continue;
+      }
+    }
+    out += v[i];
+  }
+  return out;
 }
 
 /** Why a command counts as more than a bare word, or undefined when it does not. */
@@ -266,6 +360,7 @@ function checkElement(
   }
   const sc = plan.scripts.find((x) => x.index === index);
   if (sc !== undefined) {
+    if (sc.kind === 'cmd' && sc.program === 'cmd') return checkCmdCommand(el, [input], shell, index, sc.program);
     if (sc.kind === 'posix') {
       if (nesting >= MAX_NESTING) return undefined;
       const f = checkShellCommand(el, [input], shell, nesting + 1, index);

@@ -1,5 +1,9 @@
 import type { Detector, OperationName } from '../types';
+import { detectCodeInjection } from './code';
 import { detectCommandInjection } from './command';
+import { detectPathTraversal, detectPathTraversalWrite } from './path';
+import { detectSqlInjection } from './sql';
+import { detectSsrf } from './ssrf';
 
 /**
  * Operation → injection detector. A sink with no detector here is still
@@ -7,6 +11,11 @@ import { detectCommandInjection } from './command';
  */
 const registry: { [N in OperationName]?: Detector<N> } = {
   'process.spawn': detectCommandInjection,
+  'code.eval': detectCodeInjection,
+  'fs.read': detectPathTraversal,
+  'fs.write': detectPathTraversalWrite,
+  'sql.query': detectSqlInjection,
+  'net.connect': detectSsrf,
 };
 
 export function detectorFor<N extends OperationName>(name: N): Detector<N> | undefined {

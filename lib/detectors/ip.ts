@@ -120,7 +120,16 @@ export function parseHostSpelling(host: string): string | undefined {
   if (inner.includes(':')) {
     // IPv6 zone ids (fe80::1%eth0) are not URL syntax; they do not change the class.
     const pct = inner.indexOf('%');
-    const bare = pct === -1 ? inner : inner.slice(0, pct);
+    let bare = pct === -1 ? inner : inner.slice(0, pct);
+    // ipaddr.js reads '::1.2.3.4' as IPv4-mapped; the URL parser and the OS
+    // read it as IPv4-compatible (::102:304). Canonicalise dotted tails the OS way.
+    if (bare.includes('.')) {
+      try {
+        bare = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+      } catch {
+        return undefined;
+      }
+    }
     return ipaddr.IPv6.isValid(bare) ? ipaddr.IPv6.parse(bare).toString() : undefined;
   }
   if (inner !== host) return undefined;

@@ -242,9 +242,11 @@ function judgeInput(resource: FsResource, v: string, sensitive: () => SensitiveM
       if (verdict !== undefined) return verdict;
     }
   } else {
-    const r = judgeNormalised(raw, v) ?? judgeContained(raw, v);
-    if (r === undefined) return undefined;
-    if (r !== 'involved') return r;
+    const normalised = judgeNormalised(raw, v);
+    if (normalised !== undefined && normalised !== 'involved') return normalised;
+    const contained = judgeContained(raw, v);
+    if (contained !== undefined && contained !== 'involved') return contained;
+    if (normalised === undefined && contained === undefined) return undefined;
     involved = true;
   }
   if (involved) {

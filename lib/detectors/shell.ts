@@ -181,6 +181,8 @@ class Parser {
   readonly substitutions: string[] = [];
   incomplete = false;
   heredocs: PendingHeredoc[] = [];
+  /** Inside `…`, where \` opens or closes a nested substitution instead of being a literal backtick. */
+  inBacktick = 0;
 
   constructor(src: string) {
     this.src = src;
@@ -476,6 +478,11 @@ class Parser {
             // A trailing backslash stays literal.
             append('\\', i);
             this.pos = i + 1;
+          } else if (this.inBacktick > 0 && src.charCodeAt(i + 1) === BT) {
+            this.tok('substitution', i, i + 2, 2, 0, false);
+            append('\\`', i);
+            this.pos = i + 2;
+            dynamic = true;
           } else {
             this.tok('escape', i, i + 2, 1, 1, false);
             if (src.charCodeAt(i + 1) !== NL) append(src[i + 1]!, i + 1);
@@ -563,10 +570,15 @@ class Parser {
         case TILDE:
           if (i === start) {
             let j = i + 1;
-            while (j < this.limit) {
-              const d = src.charCodeAt(j);
-              if (!(isNameChar(d) || d === DOT || d === 45)) break;
-              j++;
+            const d0 = this.code(j);
+            // ~+ and ~- are $PWD and $OLDPWD.
+            if (d0 === 43 || d0 === 45) j++;
+            else {
+              while (j < this.limit) {
+                const d = src.charCodeAt(j);
+                if (!(isNameChar(d) || d === DOT || d === 45)) break;
+                j++;
+              }
             }
             const d = this.code(j);
             if (j >= this.limit || d === SLASH || isMeta(d)) {
@@ -611,7 +623,8 @@ class Parser {
         const n = src.charCodeAt(i + 1);
         if (n === DOLLAR || n === BT || n === DQ || n === BS || n === NL) {
           content += src.slice(runStart, i);
-          this.tok('escape', i, i + 2, 1, 1, true);
+          if (n === BT && this.inBacktick > 0) this.tok('substitution', i, i + 2, 2, 0, true);
+          else this.tok('escape', i, i + 2, 1, 1, true);
           if (n !== NL) content += src[i + 1];
           this.pos = i + 2;
           runStart = this.pos;
@@ -845,11 +858,13 @@ class Parser {
     this.pos = at + 1;
     if (!this.tooDeep()) {
       this.depth++;
+      this.inBacktick++;
       const saved = this.heredocs;
       this.heredocs = [];
       this.parseList(Close.None);
       if (this.heredocs.length > 0) this.incomplete = true;
       this.heredocs = saved;
+      this.inBacktick--;
       this.depth--;
     }
     this.limit = savedLimit;

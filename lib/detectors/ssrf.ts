@@ -79,19 +79,38 @@ function normaliseHost(h: string): string {
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
-/** The host (and explicit port) the input names when read as a URL or `host[:port]`. */
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
+
+/**
+ * The host the input names when read as a URL or `host[:port]`, and the port
+ * it implies ('' when it names none: a bare host says nothing about the port).
+ */
 function hostOfInput(v: string): { host: string; port: string } | undefined {
   if (v.length > 2048) return undefined;
+  const hasScheme = v.includes('://');
   let text: string;
-  if (v.includes('://')) text = v;
+  if (hasScheme) text = v;
   else if (v.startsWith('//')) text = `http:${v}`;
   else text = `http://${v}`;
   try {
     const u = new URL(text);
     if (u.hostname === '') return undefined;
-    return { host: normaliseHost(u.hostname), port: u.port };
+    const port = u.port !== '' ? u.port : hasScheme ? (DEFAULT_PORTS[u.protocol] ?? '') : '';
+    return { host: normaliseHost(u.hostname), port };
   } catch {
     return undefined;
+  }
+}
+
+/** The port actually connected, when the resource says. */
+function portOf(resource: NetResource): string {
+  if (resource.port !== undefined) return String(resource.port);
+  if (resource.url === undefined) return '';
+  try {
+    const u = new URL(resource.url);
+    return u.port !== '' ? u.port : (DEFAULT_PORTS[u.protocol] ?? '');
+  } catch {
+    return '';
   }
 }
 
@@ -131,7 +150,9 @@ export function inputChoosesHost(resource: NetResource, value: string): boolean 
   if (named.host !== normaliseHost(resource.host) && (resource.rawHost === undefined || named.host !== normaliseHost(resource.rawHost))) {
     return false;
   }
-  return named.port === '' || resource.port === undefined || named.port === String(resource.port);
+  if (named.port === '') return true;
+  const port = portOf(resource);
+  return port === '' || named.port === port;
 }
 
 export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {

@@ -5,6 +5,7 @@ import { ENV_RULE_ID } from './evaluate';
 import type { Policy } from './policy';
 import type { AnyRule, Scope, Section } from './scope';
 import { INTERPRETERS } from './rules-spawn';
+import { closest } from './suggest';
 import type { SourcePos } from './types';
 import { compileArgPattern, matchArgs, type ArgPattern } from './wildcard';
 
@@ -54,7 +55,7 @@ export function lintPolicy(policy: Policy, now: number = Date.now()): LintProble
 
   for (const e of policy.exceptions) {
     if (e.expiresAt < now) {
-      add(e.at, 'error', 'expired-exception', `exception ${e.id} expired on ${e.expires} and no longer applies`, `renew it with a new date and reason, or delete it (owner: ${e.owner})`);
+      add(e.at, 'error', 'expired-exception', `exception ${e.id} expired on ${e.expires} and no longer applies`, `renew it with a new date and reason, or delete it; owner: ${e.owner}`);
     } else if (e.expiresAt - now < SOON_MS) {
       add(e.at, 'warning', 'exception-expires-soon', `exception ${e.id} expires on ${e.expires}`, `owner: ${e.owner}`);
     }
@@ -62,8 +63,9 @@ export function lintPolicy(policy: Policy, now: number = Date.now()): LintProble
       const r = policy.rules.get(id);
       if (id === ENV_RULE_ID) continue;
       if (r === undefined) {
-        const near = [...policy.rules.keys()].filter((k) => k.endsWith(id) || id.endsWith(k)).slice(0, 3);
-        add(e.at, 'error', 'unknown-rule', `exception ${e.id} overrides "${id}", which is not a rule id`, near.length ? `did you mean ${near.join(', ')}?` : 'give the deny rule an explicit id: and name it here');
+        const denyIds = [...policy.rules.values()].filter((x) => x.effect === 'deny').map((x) => x.id);
+        const near = closest(id, denyIds);
+        add(e.at, 'error', 'unknown-rule', `exception ${e.id} overrides "${id}", which is not a rule id`, near !== undefined ? `did you mean "${near}"?` : 'give the deny rule an explicit id: and name it here');
       } else if (r.effect !== 'deny') {
         add(e.at, 'error', 'unknown-rule', `exception ${e.id} overrides "${id}", which is an allow rule`, 'exceptions lift deny rules; an exception already counts as an allow');
       } else if (r.op !== e.op) {

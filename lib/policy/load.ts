@@ -40,14 +40,11 @@ export function loadPolicyText(text: string, fileName: string, vars?: Record<str
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
-    const problems: PolicyProblem[] = doc.errors.map((e) => ({
-      file: fileName,
-      line: e.linePos?.[0].line ?? 0,
-      column: e.linePos?.[0].col ?? 0,
-      field: '',
-      problem: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
-      hint: 'the file is not valid YAML/JSON',
-    }));
+    const problems: PolicyProblem[] = doc.errors.map((e) => {
+      const at = lineCounter.linePos(Math.min(e.pos[0], text.length));
+      const problem = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      return { file: fileName, line: at.line, column: at.col, field: '', problem, hint: 'the file is not valid YAML/JSON' };
+    });
     throw new PolicyError(problems);
   }
   let js: unknown;

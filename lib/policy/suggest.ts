@@ -30,5 +30,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
     }
   }
   const limit = Math.max(2, Math.floor(word.length / 3));
-  return best !== undefined && bestD <= limit ? best : undefined;
+  if (best !== undefined && bestD <= limit) return best;
+  // "blocking" → "block": a candidate the word starts with (or that starts with the word).
+  return candidates.find((c) => c.length >= 3 && (lw.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lw) && lw.length >= 3));
 }

@@ -262,14 +262,13 @@ function randomCommand(rand: () => number, len: number): string {
   return s;
 }
 
-function checkTokens(t: Tap.Test, src: string, toks: ShellToken[]): boolean {
+/** A description of the first malformed token span, if any. */
+function badSpan(src: string, toks: ShellToken[]): string | undefined {
   for (const k of toks) {
-    if (!(k.start >= 0 && k.start <= k.end && k.end <= src.length && k.open + k.close <= k.end - k.start + k.open)) {
-      t.fail(`bad span ${JSON.stringify(k)} for ${JSON.stringify(src)}`);
-      return false;
-    }
+    const ok = k.start >= 0 && k.start <= k.end && k.end <= src.length && k.open >= 0 && k.close >= 0 && k.close <= k.end - k.start;
+    if (!ok) return `bad span ${JSON.stringify(k)} for ${JSON.stringify(src)}`;
   }
-  return true;
+  return undefined;
 }
 
 t.test('fuzz: parser and detector never throw', async (t) => {
@@ -285,7 +284,11 @@ t.test('fuzz: parser and detector never throw', async (t) => {
       t.fail(`parser threw on ${JSON.stringify(src)}: ${String(err)}`);
       continue;
     }
-    if (!checkTokens(t, src, toks)) continue;
+    const bad = badSpan(src, toks);
+    if (bad !== undefined) {
+      t.fail(bad);
+      continue;
+    }
     const a = Math.floor(rand() * src.length);
     const b = a + Math.floor(rand() * (src.length - a + 1));
     const inputs: TaintInput[] = [input(src.slice(a, b)), input(randomCommand(rand, 3))];

@@ -137,7 +137,11 @@ function insideEscapedForm(text: string, dialect: SqlDialect, v: string, s: numb
     const form = escapedForm(v, variant);
     if (form === v) continue;
     for (const f of spansOf(text, form)) {
-      if (f.start <= s && e <= f.end && checkSpan(text, dialect, v, f.start, f.end) === undefined) return true;
+      if (f.start > s || e > f.end) continue;
+      // Only a closed literal vouches for it: in `'abc'' …` unterminated, either reading is possible.
+      const i = tokenAt(f.start);
+      if (i < 0 || f.end > tEnd[i] || (tKind[i] !== TK.STRING && tKind[i] !== TK.QIDENT)) continue;
+      if (checkSpan(text, dialect, v, f.start, f.end) === undefined) return true;
     }
   }
   return false;

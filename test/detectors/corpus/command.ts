@@ -53,6 +53,18 @@ export function argvCase(file: string, args: string[], x: string | TaintInput, r
   return c;
 }
 
+/** exec() on Windows: Node runs the command with cmd.exe /d /s /c. */
+function cmdCase(template: string, x: string, reason?: string): CommandCase {
+  const command = template.split(HOLE).join(x);
+  const c: CommandCase = {
+    name: `cmd.exe exec(${JSON.stringify(template)}) ← ${JSON.stringify(x)}`,
+    resource: { file: 'C:\\Windows\\system32\\cmd.exe', args: ['/d', '/s', '/c', `"${command}"`], shell: true, command },
+    inputs: [input(x)],
+  };
+  if (reason !== undefined) c.reason = reason;
+  return c;
+}
+
 /** A command cut out of a larger input (template/formula parser): payload-in-input direction. */
 function containedCase(command: string, value: string, reason?: string): CommandCase {
   const c: CommandCase = {
@@ -288,6 +300,36 @@ const CONTAINED_ATTACKS: CommandCase[] = [
   },
 ];
 
+const WINDOWS_ATTACKS: CommandCase[] = [
+  cmdCase('dir §', 'x & calc', 'cmd metacharacter'),
+  cmdCase('dir §', 'x|whoami', 'cmd metacharacter'),
+  cmdCase('type §', '%USERPROFILE%', 'cmd metacharacter'),
+  cmdCase('dir §', 'x^&calc', 'cmd metacharacter'),
+  cmdCase('type "§"', 'a" & calc & "', 'cmd metacharacter'),
+  cmdCase('type "§"', '%COMSPEC%', 'cmd metacharacter'),
+  cmdCase('ping -n 1 §', '127.0.0.1 && calc', 'cmd metacharacter'),
+];
+
+/** Less common shell corners. */
+const CORNER_ATTACKS: CommandCase[] = [
+  // Inside backticks, \` opens a nested substitution.
+  shellCase('echo `basename §`', 'x\\`id\\`', 'command substitution'),
+  shellCase('ls §', '~+', 'tilde'),
+  // The input ends the here-document early; the lines after it run as commands.
+  shellCase('cat <<EOF\n§\nEOF', 'hi\nEOF\nid', 'breaks out of here-document'),
+  shellCase('cat <<EOF\n§\nEOF', '$(id)', 'command substitution'),
+  // The input closes the app's $( ) early.
+  shellCase('echo $(basename §)', 'x) ; id ; (x', 'command substitution'),
+  // A NAME=value word in command position is an assignment (LD_PRELOAD, PATH).
+  shellCase('§ ./run.sh', 'LD_PRELOAD=/tmp/x.so', 'assignment'),
+  shellCase('§', 'reboot', 'program'),
+  shellCase('§ --force', 'reboot', 'program'),
+  shellCase('ls §', '"-la"', 'option'),
+  shellCase('ls §', '\\-la', 'option'),
+  shellCase('ls "§"', '-R', 'option'),
+  shellCase('ls §', "$'\\x3b'id;id", "operator ';'"),
+];
+
 export const attacks: CommandCase[] = [
   ...UNQUOTED_TEMPLATES.flatMap((t) => UNQUOTED_ATTACKS.map(([x, r]) => shellCase(t, x, r))),
   ...WORD_TEMPLATES.flatMap((t) => WORD_ATTACKS.map(([x, r]) => shellCase(t, x, r))),
@@ -301,6 +343,8 @@ export const attacks: CommandCase[] = [
   ...DECODED_ATTACKS,
   ...MIXED_SOURCE_ATTACKS,
   ...CONTAINED_ATTACKS,
+  ...WINDOWS_ATTACKS,
+  ...CORNER_ATTACKS,
 ];
 
 // ---------------------------------------------------------------------------
@@ -479,6 +523,26 @@ const NOT_PRESENT: CommandCase[] = [
   { name: 'argv cut from a larger input (one word)', resource: { file: 'date', args: [], shell: false }, inputs: [input('what is the date')] },
 ];
 
+const WINDOWS_BENIGN: CommandCase[] = [
+  cmdCase('dir §', 'report.txt'),
+  cmdCase('dir §', 'C:\\Users\\bob'),
+  cmdCase('type "§"', 'my file.txt'),
+  cmdCase('type "§"', 'a & b | c < d'),
+  cmdCase('ping -n 1 §', '127.0.0.1'),
+  argvCase('cmd', ['/c', 'type "§"'], 'my notes & plans.txt'),
+];
+
+const CORNER_BENIGN: CommandCase[] = [
+  shellCase('cat <<EOF\n§\nEOF', 'hello; world | and & more'),
+  shellCase("cat <<'EOF'\n§\nEOF", '$(id) `id` $HOME'),
+  shellCase('echo $(basename §)', 'my-file.txt'),
+  shellCase('FOO=§ ./run.sh', 'bar'),
+  shellCase('ls §', "$'my file'"),
+  shellCase('ls §', '"my file"'),
+  shellCase('ls §', "'it'\\''s'"),
+  shellCase('echo ~/§', 'docs'),
+];
+
 export const benign: CommandCase[] = [
   ...UNQUOTED_TEMPLATES.flatMap((t) => UNQUOTED_BENIGN.map((x) => shellCase(t, x))),
   ...DOUBLE_TEMPLATES.flatMap((t) => DOUBLE_BENIGN.map((x) => shellCase(t, x))),
@@ -486,4 +550,6 @@ export const benign: CommandCase[] = [
   ...SHELL_BENIGN_SPECIAL.map(([t, x]) => shellCase(t, x)),
   ...ARGV_BENIGN.map(([f, a, x]) => argvCase(f, a, x)),
   ...NOT_PRESENT,
+  ...WINDOWS_BENIGN,
+  ...CORNER_BENIGN,
 ];

@@ -1,0 +1,68 @@
+import { shouldInspect } from '../lib/agent';
+import { rejected } from '../lib/enforce';
+import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { callOp, followsRedirectsThrough, runWithTarget, targetFromUrl, unwrapBlocked, type EgressContext, type Target } from './net';
+
+/**
+ * Global fetch → net.connect at call time. A block is a rejected promise
+ * with the PalisadeBlockedError itself (not undici's TypeError('fetch
+ * failed')), so `err.statusCode` is 403 whichever check blocked: a
+ * connect-time block (DNS rebinding, a redirect to an internal address) is
+ * unwrapped from undici's TypeError to the same error.
+ */
+
+type AnyFn = (...a: unknown[]) => unknown;
+
+/** RequestInfo: a string, a URL, a Request (its .url) or a URL look-alike. */
+export function fetchTarget(input: unknown): Target | undefined {
+  if (typeof input === 'string' || input instanceof URL) return targetFromUrl(input);
+  if (input === null || typeof input !== 'object') return undefined;
+  const o = input as { url?: unknown; href?: unknown };
+  if (typeof o.url === 'string') return targetFromUrl(o.url);
+  if (typeof o.href === 'string') return targetFromUrl(o.href);
+  return undefined;
+}
+
+function safeTarget(input: unknown): Target | undefined {
+  try {
+    return fetchTarget(input);
+  } catch {
+    return undefined;
+  }
+}
+
+function dispatcherOf(init: unknown): unknown {
+  return init !== null && typeof init === 'object' ? (init as { dispatcher?: unknown }).dispatcher : undefined;
+}
+
+/** Shared with the undici package's fetch: same arguments, same conventions. */
+export function fetchWrapper(moduleName: string): (orig: AnyFn) => AnyFn {
+  return (orig) =>
+    function fetch(this: unknown, ...args: unknown[]): unknown {
+      if (!shouldInspect('net.connect')) return orig.apply(this, args);
+      const target = safeTarget(args[0]);
+      if (target === undefined) return orig.apply(this, args);
+      const err = check('net.connect', callOp, target, moduleName, 'fetch');
+      if (err !== undefined) return rejected(err);
+      const ctx: EgressContext = { target, followsRedirects: followsRedirectsThrough(dispatcherOf(args[1])) };
+      const p = runWithTarget(ctx, orig, this, args) as Promise<unknown>;
+      return p !== null && typeof p === 'object' && typeof p.then === 'function' ? p.then(undefined, unwrapBlocked) : p;
+    };
+}
+
+/**
+ * fetch is a global, not a module export. The hook is installed with the
+ * builtins (module 'http' only makes installHooks run it at start; the
+ * exports it receives are ignored).
+ */
+export const fetchHook: HookDefinition = {
+  module: 'http',
+  builtin: true,
+  patch(exports) {
+    if (typeof globalThis.fetch === 'function') wrap(globalThis, 'fetch', fetchWrapper('fetch'));
+    return exports;
+  },
+  unpatch() {
+    unwrap(globalThis, 'fetch');
+  },
+};

@@ -1,0 +1,94 @@
+import Module from 'node:module';
+import { unwrap, wrap } from '../lib/hooking';
+
+/**
+ * Node's module loaders read files through the public fs functions the fs
+ * hook patches: the CommonJS loader calls fs.readFileSync in its extension
+ * handlers and fs.realpathSync (with an internal cache option) while
+ * resolving; the ESM loader calls fs.realpathSync the same way, then
+ * fs.promises.readFile / fs.readFileSync with a file: URL. None of that may
+ * be judged or slowed.
+ *
+ * `guard.depth` > 0 means "the fs calls happening now are not the app's":
+ * it is raised while Node resolves and loads a CommonJS module, and while an
+ * already judged fs call runs (Node implements appendFile with writeFile,
+ * readFileSync with openSync...). A module's own code runs with the depth
+ * reset to 0 (Module.prototype._compile), so what a module does at load time
+ * is judged like any other code. The ESM loader runs asynchronously and is
+ * recognised per call instead (see `isLoaderCall`).
+ */
+export const guard = { depth: 0 };
+
+type AnyFn = (...args: unknown[]) => unknown;
+type ModuleInternals = {
+  _resolveFilename?: AnyFn;
+  prototype: { load?: AnyFn; _compile?: AnyFn };
+};
+
+function raised(orig: AnyFn): AnyFn {
+  return function (this: unknown) {
+    guard.depth++;
+    try {
+      return orig.apply(this, arguments as unknown as unknown[]);
+    } finally {
+      guard.depth--;
+    }
+  };
+}
+
+export function patchModuleLoader(): void {
+  const M = Module as unknown as ModuleInternals;
+  wrap(M, '_resolveFilename', raised);
+  wrap(M.prototype, 'load', raised);
+  wrap(M.prototype, '_compile', (orig) => function (this: unknown) {
+    const saved = guard.depth;
+    guard.depth = 0;
+    try {
+      return orig.apply(this, arguments as unknown as unknown[]);
+    } finally {
+      guard.depth = saved;
+    }
+  });
+}
+
+export function unpatchModuleLoader(): void {
+  const M = Module as unknown as ModuleInternals;
+  unwrap(M, '_resolveFilename');
+  unwrap(M.prototype, 'load');
+  unwrap(M.prototype, '_compile');
+}
+
+/**
+ * realpathSync called by a Node loader: both pass an options object keyed by
+ * Node's internal `realpathCacheKey` symbol. Request data cannot create a
+ * symbol, so this cannot be used to slip an attacker's path past the hook.
+ */
+export function isLoaderRealpath(options: unknown): boolean {
+  if (options === null || typeof options !== 'object') return false;
+  const syms = Object.getOwnPropertySymbols(options);
+  for (let i = 0; i < syms.length; i++) if (syms[i]!.description === 'realpathCacheKey') return true;
+  return false;
+}
+
+/**
+ * Is the direct caller of `fn` one of Node's module loaders? Only asked for
+ * reads of a file: URL inside a judged scope (the shape the ESM loader uses),
+ * so ordinary fs calls never pay for a stack capture.
+ */
+export function isLoaderCall(fn: AnyFn): boolean {
+  const prevLimit = Error.stackTraceLimit;
+  const prevPrepare = Error.prepareStackTrace;
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_e, s) => s;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, fn);
+    const sites = holder.stack;
+    if (!Array.isArray(sites) || sites.length === 0) return false;
+    const file = (sites[0] as NodeJS.CallSite).getFileName() ?? '';
+    return file.startsWith('node:internal/modules/');
+  } finally {
+    Error.stackTraceLimit = prevLimit;
+    Error.prepareStackTrace = prevPrepare;
+  }
+}

@@ -1,0 +1,285 @@
+import type * as FS from 'node:fs';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { Readable, Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { callbackLater, rejected } from '../lib/enforce';
+import type { PalisadeBlockedError } from '../lib/errors';
+import type { FsReadOperation, FsWriteOperation, OperationName } from '../lib/types';
+import { flagsOf, flagsWrite, fsSpecs, isUrl, nativeRealpath, promiseSpecs, rawPathOf, resolvedPath, type FnSpec } from './fs-ops';
+import { guard, isLoaderCall, isLoaderRealpath, patchModuleLoader, unpatchModuleLoader } from './fs-loader';
+
+/**
+ * fs and fs/promises → fs.read / fs.write, one operation per path argument
+ * (rename, copyFile, cp, link and symlink are judged at both ends).
+ *
+ * Cost rule: outside a judged scope a wrapped call does an integer compare,
+ * one `check()` per path (which returns before anything is built) and the
+ * original call. Everything else (path conversion, flags, the operation
+ * object) happens in `build`, which only runs when someone will look.
+ *
+ * One app call is judged once: Node implements several fs functions with
+ * other public fs functions (see fs-loader.ts for the synchronous case and
+ * module loading); for the few that do so on later ticks the inner calls run
+ * under a marker (`nestedMarker`), and streams get an `fs` option whose
+ * `open` is the original.
+ */
+
+type AnyFn = (...args: unknown[]) => unknown;
+type Cb = (...args: unknown[]) => void;
+
+/** A patched function: its spec, and the wrapper (for stack probes that skip it). */
+interface Site {
+  spec: FnSpec;
+  self: AnyFn | undefined;
+}
+
+let built = false;
+let builds = 0;
+
+/** Test seam: how many operations the fs hook has built (the fast path builds none). */
+export function fsBuildCount(): number {
+  return builds;
+}
+
+// Created on first need: an idle AsyncLocalStorage costs nothing, an enabled one a little per async resource.
+let nestedMarker: AsyncLocalStorage<true> | undefined;
+
+function intentOf(site: Site, i: number, args: ArrayLike<unknown>): OperationName {
+  const p = site.spec.paths[i]!;
+  if (p.intent === 'read') return 'fs.read';
+  if (p.intent === 'write') return 'fs.write';
+  return flagsWrite(flagsOf(p, args)) ? 'fs.write' : 'fs.read';
+}
+
+function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation | FsWriteOperation | undefined {
+  built = true;
+  if (nestedMarker?.getStore() === true) return undefined;
+  const spec = site.spec;
+  const p = spec.paths[i]!;
+  const arg = args[p.index];
+  if (spec.style === 'stream') {
+    // With an fd (number or FileHandle) the stream never opens its path.
+    const o = args[1];
+    if (o !== null && typeof o === 'object' && (o as { fd?: unknown }).fd != null) return undefined;
+  }
+  if (isUrl(arg) && site.self !== undefined && isLoaderCall(site.self)) return undefined;
+  if (spec.name.startsWith('realpath') && isLoaderRealpath(args[1])) return undefined;
+  const rawPath = rawPathOf(arg);
+  if (rawPath === undefined) return undefined;
+  builds++;
+  const flags = flagsOf(p, args);
+  const resource = { path: resolvedPath(rawPath, p, args), rawPath, flags: typeof flags === 'number' ? `0x${flags.toString(16)}` : flags };
+  const fn = spec.label;
+  const name = p.intent === 'read' ? 'fs.read' : p.intent === 'write' || flagsWrite(flags) ? 'fs.write' : 'fs.read';
+  return name === 'fs.read' ? { name, module: spec.module, fn, resource } : { name, module: spec.module, fn, resource };
+}
+
+/** Judge every path argument; the first block wins. Palisade's own fs use while judging is not judged. */
+function judge(site: Site, args: ArrayLike<unknown>): PalisadeBlockedError | undefined {
+  built = false;
+  guard.depth++;
+  try {
+    const n = site.spec.paths.length;
+    for (let i = 0; i < n; i++) {
+      const err = check(intentOf(site, i, args), build, site, i, args);
+      if (err !== undefined) return err;
+    }
+    return undefined;
+  } finally {
+    guard.depth--;
+  }
+}
+
+/** Run the original with the depth raised, so the public fs calls Node makes inside it are not judged again. */
+function runInner(orig: AnyFn, self: unknown, args: ArrayLike<unknown>): unknown {
+  guard.depth++;
+  try {
+    return orig.apply(self, args as unknown[]);
+  } finally {
+    guard.depth--;
+  }
+}
+
+/**
+ * For functions that call public fs functions on later ticks: run under the
+ * nested marker, with the app's callback bound back to the app's own async
+ * context (so the app's next fs call is judged as usual).
+ */
+function runNested(orig: AnyFn, self: unknown, args: ArrayLike<unknown>, cbIndex: number): unknown {
+  const marker = (nestedMarker ??= new AsyncLocalStorage<true>());
+  const a = Array.prototype.slice.call(args) as unknown[];
+  if (cbIndex >= 0) a[cbIndex] = AsyncResource.bind(a[cbIndex] as Cb);
+  return marker.run(true, () => runInner(orig, self, a));
+}
+
+function lastFunction(args: ArrayLike<unknown>): number {
+  for (let i = args.length - 1; i >= 0; i--) if (typeof args[i] === 'function') return i;
+  return -1;
+}
+
+/**
+ * A stream that never opened: 'error' if someone listens (an unheard 'error'
+ * would crash the app), then 'close'. Destroying (rather than emitting by
+ * hand) keeps pipeline(), finished() and async iteration consistent.
+ */
+function blockedStream(kind: 'read' | 'write', rawPath: unknown, err: PalisadeBlockedError): Readable | Writable {
+  const s: Readable | Writable =
+    kind === 'read' ? new Readable({ read() {} }) : new Writable({ write(_c, _e, cb) { cb(); } });
+  const fields = s as unknown as Record<string, unknown>;
+  fields.path = rawPath;
+  fields.pending = true;
+  fields[kind === 'read' ? 'bytesRead' : 'bytesWritten'] = 0;
+  fields.close = (cb?: Cb) => {
+    if (typeof cb === 'function') s.once('close', () => cb());
+    s.destroy();
+  };
+  process.nextTick(() => s.destroy(s.listenerCount('error') > 0 ? err : undefined));
+  return s;
+}
+
+function streamArgs(args: ArrayLike<unknown>, fsShim: object): ArrayLike<unknown> {
+  const o = args[1];
+  if (o !== null && typeof o === 'object') {
+    if ((o as { fs?: unknown }).fs != null) return args;
+    const a = Array.prototype.slice.call(args) as unknown[];
+    // Keep every option (own or inherited: Node copies options with for…in).
+    a[1] = Object.create(o, { fs: { value: fsShim, enumerable: true, writable: true, configurable: true } });
+    return a;
+  }
+  const a = Array.prototype.slice.call(args) as unknown[];
+  a[1] = typeof o === 'string' ? { encoding: o, fs: fsShim } : { fs: fsShim };
+  return a;
+}
+
+function copyProps(from: AnyFn, to: AnyFn): void {
+  for (const key of Reflect.ownKeys(from)) {
+    if (key === 'name' || key === 'length' || key === 'prototype' || key === 'caller' || key === 'arguments') continue;
+    if (typeof key === 'string' && key.startsWith('__')) continue;
+    if (Object.prototype.hasOwnProperty.call(to, key)) continue;
+    const d = Object.getOwnPropertyDescriptor(from, key);
+    if (d !== undefined) {
+      try {
+        Object.defineProperty(to, key, d);
+      } catch {
+        /* non-configurable on the target: cosmetic */
+      }
+    }
+  }
+}
+
+function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): AnyFn {
+  const site: Site = { spec, self: undefined };
+  let w: AnyFn;
+  switch (spec.style) {
+    case 'sync':
+      w = function (this: unknown) {
+        if (guard.depth === 0) {
+          const err = judge(site, arguments);
+          if (err !== undefined) throw err;
+        }
+        return runInner(orig, this, arguments);
+      };
+      break;
+    case 'existsSync':
+      w = function (this: unknown) {
+        // existsSync never throws: a blocked probe answers "does not exist".
+        if (guard.depth === 0 && judge(site, arguments) !== undefined) return false;
+        return runInner(orig, this, arguments);
+      };
+      break;
+    case 'callback':
+      w = function (this: unknown) {
+        if (guard.depth === 0) {
+          const err = judge(site, arguments);
+          if (err !== undefined) {
+            const i = lastFunction(arguments);
+            if (i < 0) throw err;
+            callbackLater(arguments[i] as Cb, err);
+            return undefined;
+          }
+          if (built && spec.nestsAsync === true) return runNested(orig, this, arguments, lastFunction(arguments));
+        }
+        return runInner(orig, this, arguments);
+      };
+      break;
+    case 'exists':
+      w = function (this: unknown) {
+        if (guard.depth === 0 && judge(site, arguments) !== undefined) {
+          const cb = arguments[1];
+          if (typeof cb === 'function') process.nextTick(cb as Cb, false);
+          return undefined;
+        }
+        return runInner(orig, this, arguments);
+      };
+      // util.promisify(fs.exists) resolves with the boolean; keep it going through the wrapper.
+      Object.defineProperty(w, promisify.custom, {
+        configurable: true,
+        value: (p: unknown) => new Promise((resolve) => w(p, resolve)),
+      });
+      break;
+    case 'promise':
+      w = function (this: unknown) {
+        if (guard.depth === 0) {
+          const err = judge(site, arguments);
+          if (err !== undefined) return rejected(err);
+          if (built && spec.nestsAsync === true) return runNested(orig, this, arguments, -1);
+        }
+        return runInner(orig, this, arguments);
+      };
+      break;
+    case 'stream':
+      w = function (this: unknown) {
+        if (guard.depth === 0) {
+          const err = judge(site, arguments);
+          if (err !== undefined) return blockedStream(spec.name === 'createReadStream' ? 'read' : 'write', arguments[0], err);
+          // Judged here; the stream's own fs.open on the next tick is the same call.
+          if (built && fsShim !== undefined) return runInner(orig, this, streamArgs(arguments, fsShim));
+        }
+        return runInner(orig, this, arguments);
+      };
+      break;
+  }
+  site.self = w;
+  copyProps(orig, w);
+  return w;
+}
+
+/** `realpath.native` / `realpathSync.native` hang off the functions; the wrappers carry wrapped copies. */
+function wrapNative(holder: AnyFn, spec: FnSpec): void {
+  const native = (holder as unknown as { native?: unknown }).native;
+  if (typeof native !== 'function' || (native as { __wrapped?: boolean }).__wrapped === true) return;
+  wrap(holder, 'native', (orig) => makeWrapper(spec, orig, undefined));
+}
+
+function patchFs(fs: typeof FS): void {
+  const orig = fs as unknown as Record<string, AnyFn>;
+  // Streams open through options.fs.open; this one is the original open, the rest is fs itself.
+  const fsShim = Object.create(fs, { open: { value: orig.open, enumerable: true } }) as object;
+  for (const spec of fsSpecs()) {
+    wrap(fs, spec.name, (o) => makeWrapper(spec, o, spec.style === 'stream' ? fsShim : undefined));
+  }
+  wrapNative(orig.realpath!, nativeRealpath.callback);
+  wrapNative(orig.realpathSync!, nativeRealpath.sync);
+  const promises = fs.promises as unknown as Record<string, AnyFn>;
+  for (const spec of promiseSpecs()) wrap(promises, spec.name, (o) => makeWrapper(spec, o, undefined));
+}
+
+function unpatchFs(fs: typeof FS): void {
+  for (const spec of fsSpecs()) unwrap(fs, spec.name);
+  for (const spec of promiseSpecs()) unwrap(fs.promises, spec.name);
+}
+
+export const fsHook: HookDefinition = {
+  module: 'fs',
+  builtin: true,
+  patch(exports) {
+    patchFs(exports as typeof FS);
+    patchModuleLoader();
+    return exports;
+  },
+  unpatch(exports) {
+    unpatchFs(exports as typeof FS);
+    unpatchModuleLoader();
+  },
+};

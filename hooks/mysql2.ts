@@ -1,0 +1,180 @@
+import { EventEmitter } from 'node:events';
+import { callbackLater } from '../lib/enforce';
+import type { PalisadeBlockedError } from '../lib/errors';
+import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import type { SqlOperation } from '../lib/types';
+import { dbIdentity, lastFunction, ownerOf, sqlOperation, textOf, type Callback } from './sql-common';
+
+/**
+ * mysql2 → sql.query: `query`, `execute` and `prepare` of connections
+ * (every connection class inherits them from one base class) and `query`
+ * and `execute` of pools. The promise API (`mysql2/promise`) wraps these
+ * same objects with callbacks, so a block there is a rejected promise.
+ * The class files are patched as they load so an app that only requires
+ * `mysql2/promise` is covered too.
+ *
+ * A pool hands its work to a connection on a later tick, possibly from
+ * another request's callback when it is exhausted, so the pool judges at
+ * call time and marks the object it passes on (the Query command, or the
+ * `{ sql }` object of execute); the connection lets marked objects through.
+ * The judged text is the SQL before placeholders are filled in.
+ */
+
+interface Config {
+  host?: unknown;
+  port?: unknown;
+  database?: unknown;
+}
+interface Mysql2Connection {
+  config?: Config;
+}
+interface Mysql2Pool {
+  config?: { connectionConfig?: Config };
+}
+/** A mysql2 Command: errors go to onResult when there is one, else 'error'; then 'end'. */
+interface Command extends EventEmitter {
+  onResult?: unknown;
+}
+type CreateQuery = (sql: unknown, values: unknown, cb: unknown, config: unknown) => Command;
+
+const judgedByPool = new WeakSet<object>();
+let createQuery: CreateQuery | undefined;
+
+function connDb(conn: Mysql2Connection): string | undefined {
+  const c = conn.config;
+  return c === undefined ? undefined : dbIdentity(c.host, c.port, c.database);
+}
+function poolDb(pool: Mysql2Pool): string | undefined {
+  const c = pool.config?.connectionConfig;
+  return c === undefined ? undefined : dbIdentity(c.host, c.port, c.database);
+}
+function op(fn: string, args: unknown[], db: string | undefined): SqlOperation | undefined {
+  const text = textOf(args[0], 'sql');
+  return text === undefined ? undefined : sqlOperation('mysql2', 'mysql', fn, text, db);
+}
+
+const build = {
+  query: (c: Mysql2Connection, a: unknown[]) => op('Connection.query', a, connDb(c)),
+  execute: (c: Mysql2Connection, a: unknown[]) => op('Connection.execute', a, connDb(c)),
+  prepare: (c: Mysql2Connection, a: unknown[]) => op('Connection.prepare', a, connDb(c)),
+  poolQuery: (p: Mysql2Pool, a: unknown[]) => op('Pool.query', a, poolDb(p)),
+  poolExecute: (p: Mysql2Pool, a: unknown[]) => op('Pool.execute', a, poolDb(p)),
+};
+
+/**
+ * A command that never ran, failed the way mysql2 fails one: on a later
+ * tick the callback gets the error, or else 'error' is emitted (only when
+ * someone listens, so the block cannot crash the app); then 'end'.
+ */
+function blockedCommand(args: unknown[], err: PalisadeBlockedError, config: unknown): Command {
+  let cmd: Command;
+  if (createQuery !== undefined && args[0] !== null && args[0] !== undefined) {
+    cmd = createQuery(args[0], args[1], args[2], config ?? {});
+  } else {
+    cmd = new EventEmitter();
+    cmd.onResult = lastFunction(args);
+  }
+  process.nextTick(() => {
+    if (typeof cmd.onResult === 'function') (cmd.onResult as Callback)(err);
+    else if (cmd.listenerCount('error') > 0) cmd.emit('error', err);
+    cmd.emit('end');
+  });
+  return cmd;
+}
+
+function blockedPrepare(args: unknown[], err: PalisadeBlockedError): Command {
+  const cmd: Command = new EventEmitter();
+  const cb = typeof args[1] === 'function' ? (args[1] as Callback) : undefined;
+  if (cb !== undefined) callbackLater(cb, err);
+  process.nextTick(() => {
+    if (cb === undefined && cmd.listenerCount('error') > 0) cmd.emit('error', err);
+    cmd.emit('end');
+  });
+  return cmd;
+}
+
+function isObject(x: unknown): x is object {
+  return x !== null && typeof x === 'object';
+}
+
+const connectionWrappers: Record<string, (orig: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown> = {
+  query: (orig) => function query(this: Mysql2Connection, ...args: unknown[]) {
+    if (isObject(args[0]) && judgedByPool.delete(args[0])) return orig.apply(this, args);
+    const err = check('sql.query', build.query, this, args);
+    return err === undefined ? orig.apply(this, args) : blockedCommand(args, err, this.config);
+  },
+  execute: (orig) => function execute(this: Mysql2Connection, ...args: unknown[]) {
+    if (isObject(args[0]) && judgedByPool.delete(args[0])) return orig.apply(this, args);
+    const err = check('sql.query', build.execute, this, args);
+    return err === undefined ? orig.apply(this, args) : blockedCommand(args, err, this.config);
+  },
+  prepare: (orig) => function prepare(this: Mysql2Connection, ...args: unknown[]) {
+    const err = check('sql.query', build.prepare, this, args);
+    return err === undefined ? orig.apply(this, args) : blockedPrepare(args, err);
+  },
+};
+
+const poolWrappers: Record<string, (orig: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown> = {
+  query: (orig) => function query(this: Mysql2Pool, ...args: unknown[]) {
+    const err = check('sql.query', build.poolQuery, this, args);
+    if (err !== undefined) return blockedCommand(args, err, this.config?.connectionConfig);
+    const q = orig.apply(this, args);
+    if (isObject(q)) judgedByPool.add(q);
+    return q;
+  },
+  execute: (orig) => function execute(this: Mysql2Pool, ...args: unknown[]) {
+    const err = check('sql.query', build.poolExecute, this, args);
+    if (err !== undefined) {
+      // Pool#execute returns nothing; its only channel is the callback.
+      const cb = lastFunction(args);
+      if (cb !== undefined) callbackLater(cb, err);
+      return undefined;
+    }
+    // Connection#execute treats `{ sql }` exactly like `sql`; the object gives the pool's call an identity to mark.
+    if (typeof args[0] === 'string') args[0] = { sql: args[0] };
+    if (isObject(args[0])) judgedByPool.add(args[0]);
+    return orig.apply(this, args);
+  },
+};
+
+function patchAll(proto: object | undefined, wrappers: typeof poolWrappers): void {
+  for (const [name, wrapper] of Object.entries(wrappers)) {
+    const owner = ownerOf(proto, name);
+    if (owner !== undefined) wrap(owner, name, wrapper);
+  }
+}
+
+function unpatchAll(proto: object | undefined, wrappers: typeof poolWrappers): void {
+  for (const name of Object.keys(wrappers)) {
+    const owner = ownerOf(proto, name);
+    if (owner !== undefined) unwrap(owner, name);
+  }
+}
+
+type Ctor = { prototype?: object; createQuery?: unknown };
+
+function patchExports(exports: unknown, file: string): void {
+  const ex = exports as Record<string, unknown> & Ctor;
+  const conn = file === 'mysql2/lib/connection' ? ex : file === 'mysql2' ? (ex.Connection as Ctor | undefined) : undefined;
+  const pool = file === 'mysql2/lib/pool' ? ex : file === 'mysql2' ? (ex.Pool as Ctor | undefined) : undefined;
+  if (conn !== undefined) {
+    if (typeof conn.createQuery === 'function') createQuery ??= conn.createQuery as CreateQuery;
+    patchAll(conn.prototype, connectionWrappers);
+  }
+  if (pool !== undefined) patchAll(pool.prototype, poolWrappers);
+}
+
+export const mysql2Hook: HookDefinition = {
+  module: 'mysql2',
+  versions: '>=3.0.0 <4',
+  files: ['mysql2/lib/connection', 'mysql2/lib/pool'],
+  patch(exports, file) {
+    patchExports(exports, file);
+    return exports;
+  },
+  unpatch(exports) {
+    const ex = exports as { Connection?: Ctor; Pool?: Ctor };
+    unpatchAll(ex.Connection?.prototype, connectionWrappers);
+    unpatchAll(ex.Pool?.prototype, poolWrappers);
+  },
+};

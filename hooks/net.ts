@@ -1,0 +1,377 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import * as dns from 'node:dns';
+import * as net from 'node:net';
+import { agentState, shouldInspect } from '../lib/agent';
+import { currentScope, storage, type Scope } from '../lib/context';
+import { classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
+import { isPalisadeBlockedError, type PalisadeBlockedError } from '../lib/errors';
+import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { installOutsideRequestDetector } from '../lib/outside-request';
+import type { NetOperation, NetResource } from '../lib/types';
+
+/**
+ * net.connect, judged twice for one logical request:
+ *
+ * 1. At call time (hooks/http-client.ts, fetch.ts, undici.ts): the URL the
+ *    app asked for, so taint and host rules apply before anything happens —
+ *    and on every request, including those that reuse a keep-alive socket.
+ *    A host that is an IP in any spelling is known here already.
+ * 2. At connect time (this file): `net.Socket.prototype.connect`, under
+ *    http, https, tls, fetch's bundled undici, the undici package, axios and
+ *    got alike. For a name, the socket's `lookup` is wrapped so the address
+ *    the socket is about to connect to is judged after DNS (rebinding,
+ *    redirects followed inside the client). A block fails the lookup, so the
+ *    error takes Node's own connect-error path and no SYN is ever sent.
+ *
+ * The call-time hooks leave an EgressContext in an AsyncLocalStorage so the
+ * connect-time check knows which URL the socket is for.
+ */
+
+/** Where a call-time hook says a logical request goes. */
+export interface Target {
+  /** The URL the app asked for (as passed, when it had no credentials). */
+  url?: string;
+  /** Host without IPv6 brackets, as the client will connect to it. */
+  host: string;
+  /** Host exactly as the app spelled it. */
+  rawHost: string;
+  port?: number;
+  protocol?: string;
+  /** Canonical IP when the host is an IP literal in any spelling (no DNS involved). */
+  address?: string;
+}
+
+export interface EgressContext {
+  target: Target;
+  /**
+   * A connection to another host made in this context is a redirect the
+   * client follows internally (fetch, undici). False when only a proxy or a
+   * custom agent could explain another host (http.request, proxy dispatchers).
+   */
+  followsRedirects: boolean;
+  /** http: the ClientRequest, so a nested call made on its 3xx response is seen as following it. */
+  req?: { res?: { statusCode?: number } | null };
+}
+
+export const egress = new AsyncLocalStorage<EgressContext>();
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
+
+export function defaultPort(protocol: string | undefined): number | undefined {
+  return protocol === undefined ? undefined : DEFAULT_PORTS[protocol];
+}
+
+export function bareHost(h: string): string {
+  return h.length > 1 && h.charCodeAt(0) === 0x5b && h.charCodeAt(h.length - 1) === 0x5d ? h.slice(1, -1) : h;
+}
+
+/** Canonical form for comparing hosts: IPs in any spelling, names lower-cased without a trailing dot. */
+function hostKey(h: string): string {
+  const b = bareHost(h);
+  const ip = parseHostSpelling(b);
+  if (ip !== undefined) return ip;
+  const lower = b.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+/** The host as spelled inside a URL string (between '//' and the path, without userinfo and port). */
+export function rawHostOf(url: string): string | undefined {
+  const scheme = url.indexOf('://');
+  if (scheme === -1) return undefined;
+  let start = scheme + 3;
+  while (start < url.length && (url[start] === '/' || url[start] === '\\')) start++;
+  let end = start;
+  while (end < url.length) {
+    const c = url[end];
+    if (c === '/' || c === '\\' || c === '?' || c === '#') break;
+    end++;
+  }
+  const at = url.lastIndexOf('@', end - 1);
+  if (at >= start) start = at + 1;
+  if (url[start] === '[') {
+    const close = url.indexOf(']', start);
+    if (close !== -1 && close < end) end = close + 1;
+  } else {
+    const colon = url.lastIndexOf(':', end - 1);
+    if (colon >= start) end = colon;
+  }
+  return url.slice(start, end);
+}
+
+/** A target from a URL (string as the app passed it, or a URL object). Undefined when it does not parse. */
+export function targetFromUrl(input: string | URL): Target | undefined {
+  let u: URL;
+  try {
+    u = typeof input === 'string' ? new URL(input) : input;
+  } catch {
+    return undefined;
+  }
+  if (u.hostname === '') return undefined;
+  const raw = typeof input === 'string' ? input : u.href;
+  let url = raw;
+  if (u.username !== '' || u.password !== '') {
+    const c = new URL(u.href);
+    c.username = '';
+    c.password = '';
+    url = c.href;
+  }
+  const host = bareHost(u.hostname);
+  const t: Target = {
+    url,
+    host,
+    rawHost: rawHostOf(raw) ?? u.hostname,
+    protocol: u.protocol,
+  };
+  const port = u.port !== '' ? Number(u.port) : defaultPort(u.protocol);
+  if (port !== undefined) t.port = port;
+  const address = parseHostSpelling(host);
+  if (address !== undefined) t.address = address;
+  return t;
+}
+
+/**
+ * A call made while the current request's 3xx response is being handled
+ * (follow-redirects under axios, got) keeps the URL the app asked for:
+ * taint belongs to the chain, the redirect target only says where it ends.
+ */
+export function followRedirectChain(t: Target): Target {
+  const parent = egress.getStore();
+  const status = parent?.req?.res?.statusCode;
+  if (parent === undefined || status === undefined || status < 300 || status > 399) return t;
+  const p = parent.target;
+  const out: Target = { ...t, rawHost: p.rawHost };
+  if (p.url !== undefined) out.url = p.url;
+  return out;
+}
+
+/** check() build function for call-time operations. */
+export function callOp(t: Target, module: string, fn: string): NetOperation {
+  const resource: NetResource = { host: t.host, rawHost: t.rawHost };
+  if (t.url !== undefined) resource.url = t.url;
+  if (t.port !== undefined) resource.port = t.port;
+  if (t.protocol !== undefined) resource.protocol = t.protocol;
+  if (t.address !== undefined) resource.address = t.address;
+  return { name: 'net.connect', module, fn, resource };
+}
+
+type AnyFn = (...a: unknown[]) => unknown;
+
+/** undici's global dispatcher slot, shared by Node's bundled fetch and the undici package. */
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+const PROXY_DISPATCHERS: ReadonlySet<string> = new Set(['ProxyAgent', 'EnvHttpProxyAgent', 'Socks5ProxyAgent']);
+
+/**
+ * Through a proxy dispatcher every socket goes to the proxy, whose address
+ * the app configured: those sockets must not be judged as the request's
+ * redirects. Recognised by class name, which undici has kept stable.
+ */
+export function followsRedirectsThrough(dispatcher: unknown): boolean {
+  const d = dispatcher ?? (globalThis as Record<symbol, unknown>)[GLOBAL_DISPATCHER];
+  const name = (d as { constructor?: { name?: unknown } } | null | undefined)?.constructor?.name;
+  return typeof name !== 'string' || !PROXY_DISPATCHERS.has(name);
+}
+
+
+function applyIn(f: AnyFn, self: unknown, args: unknown[]): unknown {
+  return f.apply(self, args);
+}
+
+/** Run the original call with the egress context in place for its sockets. */
+export function runWithTarget(ctx: EgressContext, f: AnyFn, self: unknown, args: unknown[]): unknown {
+  return egress.run(ctx, applyIn, f, self, args);
+}
+
+/**
+ * fetch (bundled or npm undici) reports a connect-time failure as
+ * TypeError('fetch failed', { cause }); the app should see the block itself,
+ * with its code and statusCode, the same as a call-time block.
+ */
+export function unwrapBlocked(e: unknown): never {
+  const cause = e instanceof TypeError ? (e as { cause?: unknown }).cause : undefined;
+  throw isPalisadeBlockedError(cause) ? cause : e;
+}
+
+/* ---------------------------- connect time ---------------------------- */
+
+interface ConnectInfo {
+  host: string;
+  rawHost: string;
+  port: number | undefined;
+  tls: boolean;
+  ctx: EgressContext | undefined;
+  scope: Scope | undefined;
+}
+
+type LookupCb = (err: Error | null, address?: unknown, family?: unknown) => void;
+type LookupFn = (hostname: string, options: unknown, cb: LookupCb) => unknown;
+
+/** The socket serves the context's own target (same host and port), not a proxy or a redirect. */
+function sameTarget(c: ConnectInfo, t: Target): boolean {
+  return hostKey(c.host) === hostKey(t.host) && (t.port === undefined || c.port === undefined || t.port === c.port);
+}
+
+function connectOp(c: ConnectInfo, address: string): NetOperation {
+  const resource: NetResource = { host: c.host, rawHost: c.rawHost, address };
+  if (c.port !== undefined) resource.port = c.port;
+  const ctx = c.ctx;
+  if (ctx !== undefined) {
+    const same = sameTarget(c, ctx.target);
+    if (same || ctx.followsRedirects) {
+      // The socket serves the app's logical request: judge it with the URL the app asked for.
+      if (ctx.target.url !== undefined) resource.url = ctx.target.url;
+      resource.rawHost = ctx.target.rawHost;
+    }
+    if (same && ctx.target.protocol !== undefined) resource.protocol = ctx.target.protocol;
+    else if (ctx.followsRedirects) resource.protocol = c.tls ? 'https:' : 'http:';
+  }
+  return { name: 'net.connect', module: c.tls ? 'tls' : 'net', fn: 'connect', resource };
+}
+
+/**
+ * One event per logical request: the connect-time check is skipped when
+ * the call-time check already judged this destination — an IP literal (the
+ * same address), or a name whose class is known without DNS (localhost,
+ * metadata names) that resolved to an address of that class. Policies with
+ * CIDR rules still need the resolved address, so then it is judged anyway.
+ */
+function judgedAtCallTime(c: ConnectInfo, address: string): boolean {
+  const t = c.ctx?.target;
+  if (t === undefined || !sameTarget(c, t)) return false;
+  const canonical = parseHostSpelling(address);
+  if (canonical === undefined) return false;
+  if (t.address !== undefined) return t.address === canonical;
+  const byName = classifyHost(t.host);
+  return byName !== undefined && byName.class === classifyAddress(canonical) && agentState()?.policy?.restricts('net.connect') !== true;
+}
+
+function judge(c: ConnectInfo, address: string): PalisadeBlockedError | undefined {
+  if (judgedAtCallTime(c, address)) return undefined;
+  return check('net.connect', connectOp, c, address);
+}
+
+/** Judge in the scope the connect() call was made in, whatever context a custom lookup calls back in. */
+function judgeInScope(c: ConnectInfo, address: string): PalisadeBlockedError | undefined {
+  const current = storage.getStore();
+  if (current === c.scope) return judge(c, address);
+  if (c.scope === undefined) return storage.exit(judge, c, address);
+  return storage.run(c.scope, judge, c, address);
+}
+
+/** Every distinct address a lookup returned (happy eyeballs may try each); the first block wins. */
+function judgeLookupResult(c: ConnectInfo, result: unknown): PalisadeBlockedError | undefined {
+  if (typeof result === 'string') return judgeInScope(c, result);
+  if (!Array.isArray(result)) return undefined;
+  const seen: string[] = [];
+  for (const entry of result as Array<{ address?: unknown }>) {
+    const a = entry?.address;
+    if (typeof a !== 'string' || seen.includes(a)) continue;
+    seen.push(a);
+    const err = judgeInScope(c, a);
+    if (err !== undefined) return err;
+  }
+  return undefined;
+}
+
+function judgingLookup(c: ConnectInfo, inner: LookupFn | undefined): LookupFn {
+  return function palisadeLookup(hostname: string, options: unknown, cb: LookupCb): unknown {
+    // dns.lookup is read at call time: others (test guards, caches) may replace it.
+    const lookup = inner ?? (dns.lookup as unknown as LookupFn);
+    return lookup(hostname, options, (err, address, family) => {
+      if (err !== null && err !== undefined) return cb(err, address, family);
+      let blocked: PalisadeBlockedError | undefined;
+      try {
+        blocked = judgeLookupResult(c, address);
+      } catch {
+        blocked = undefined; // fail open: check() already reports its own internal errors
+      }
+      if (blocked !== undefined) return cb(blocked);
+      return cb(null, address, family);
+    });
+  };
+}
+
+/** A name that never resolves, so a blocked IP-literal connect fails through Node's lookup error path. */
+const BLOCKED_HOST = 'connection-blocked-by-palisade.invalid';
+
+function failingLookup(err: PalisadeBlockedError): LookupFn {
+  return (_h, _o, cb) => {
+    process.nextTick(cb, err);
+    return undefined;
+  };
+}
+
+interface ConnectArgs {
+  opts: Record<string, unknown>;
+  cb: unknown;
+}
+
+/** socket.connect(options[, cb]) | connect(port[, host][, cb]) | connect([options, cb]) (net.connect's normalised form). */
+function connectArgs(args: unknown[]): ConnectArgs | undefined {
+  const a0 = args[0];
+  if (Array.isArray(a0)) {
+    const o = a0[0];
+    return o !== null && typeof o === 'object' ? { opts: o as Record<string, unknown>, cb: a0[1] } : undefined;
+  }
+  if (a0 !== null && typeof a0 === 'object') return { opts: a0 as Record<string, unknown>, cb: args[1] };
+  if (typeof a0 === 'number' || (typeof a0 === 'string' && a0 !== '' && /^\d+$/.test(a0))) {
+    const host = typeof args[1] === 'string' ? args[1] : undefined;
+    const cb = typeof args[1] === 'function' ? args[1] : args[2];
+    return { opts: host === undefined ? { port: a0 } : { port: a0, host }, cb };
+  }
+  return undefined; // an IPC path
+}
+
+function portOf(p: unknown): number | undefined {
+  const n = typeof p === 'number' ? p : typeof p === 'string' && p !== '' ? Number(p) : NaN;
+  return Number.isInteger(n) ? n : undefined;
+}
+
+function withOptions(orig: AnyFn, self: unknown, ca: ConnectArgs, opts: Record<string, unknown>): unknown {
+  return typeof ca.cb === 'function' ? orig.call(self, opts, ca.cb) : orig.call(self, opts);
+}
+
+function connectWrapper(tlsSocket: (s: unknown) => boolean): (orig: AnyFn) => AnyFn {
+  return (orig) =>
+    function connect(this: unknown, ...args: unknown[]): unknown {
+      if (!shouldInspect('net.connect')) return orig.apply(this, args);
+      let ca: ConnectArgs | undefined;
+      try {
+        ca = connectArgs(args);
+      } catch {
+        ca = undefined;
+      }
+      if (ca === undefined || (ca.opts.path !== undefined && ca.opts.path !== null)) return orig.apply(this, args);
+      const rawHost = typeof ca.opts.host === 'string' && ca.opts.host !== '' ? ca.opts.host : 'localhost';
+      const info: ConnectInfo = {
+        host: bareHost(rawHost),
+        rawHost,
+        port: portOf(ca.opts.port),
+        tls: tlsSocket(this),
+        ctx: egress.getStore(),
+        scope: currentScope(),
+      };
+      if (net.isIP(rawHost) !== 0) {
+        // No lookup will happen: the literal is the address.
+        const err = judge(info, rawHost);
+        if (err === undefined) return orig.apply(this, args);
+        return withOptions(orig, this, ca, { ...ca.opts, host: BLOCKED_HOST, lookup: failingLookup(err) });
+      }
+      const inner = typeof ca.opts.lookup === 'function' ? (ca.opts.lookup as LookupFn) : undefined;
+      return withOptions(orig, this, ca, { ...ca.opts, lookup: judgingLookup(info, inner) });
+    };
+}
+
+export const netHook: HookDefinition = {
+  module: 'net',
+  builtin: true,
+  patch(exports) {
+    installOutsideRequestDetector();
+    const n = exports as typeof net;
+    // tls is loaded lazily by Node; a TLSSocket is recognised by its own marker instead.
+    wrap(n.Socket.prototype, 'connect', connectWrapper((s) => (s as { encrypted?: unknown }).encrypted === true));
+    return exports;
+  },
+  unpatch(exports) {
+    unwrap((exports as typeof net).Socket.prototype, 'connect');
+  },
+};

@@ -1,0 +1,234 @@
+/**
+ * SSRF corpus. Pure: no socket is opened and no resolver is asked. Each case
+ * builds the NetResource a hook would: `url` as the app passed it, `host` as
+ * the URL parser (or the options object) gives it, and `address` as the
+ * connect-time lookup would answer — from the `DNS` table below, which
+ * simulates resolver answers (including rebinding names that look public).
+ */
+import type { NetResource, TaintInput } from '../../../lib/types';
+
+export interface SsrfCase {
+  name: string;
+  resource: NetResource;
+  inputs: TaintInput[];
+  /** Attacks: the class detail.class must report. */
+  class?: string;
+}
+
+export function input(value: string, decoding: string[] = [], source = 'query.url'): TaintInput {
+  return { source, value, decoding };
+}
+
+/** Simulated DNS answers. */
+export const DNS: Readonly<Record<string, string>> = {
+  localhost: '127.0.0.1',
+  'localhost.': '127.0.0.1',
+  'api.localhost': '127.0.0.1',
+  'metadata.google.internal': '169.254.169.254',
+  metadata: '169.254.169.254',
+  'instance-data': '169.254.169.254',
+  'rebind.attacker.example': '127.0.0.1',
+  'meta.attacker.example': '169.254.169.254',
+  'v6.attacker.example': '::1',
+  'mapped.attacker.example': '::ffff:127.0.0.1',
+  'internal.attacker.example': '10.0.0.5',
+  'api.example.com.attacker.example': '192.168.0.10',
+  'redis.svc.cluster.local': '10.96.0.12',
+  'orders.svc.cluster.local': '10.96.0.20',
+  'example.com': '93.184.216.34',
+  'api.github.com': '140.82.112.6',
+  'api.stripe.com': '54.187.174.169',
+  'hooks.slack.com': '34.226.36.32',
+  'images.example.org': '2606:2800:220:1:248:1893:25c8:1946',
+  'cdn.example.net': '151.101.1.1',
+  'api.example.com': '203.0.114.7',
+  'www.google.com': '142.250.72.4',
+  '1.2.3.4.nip.io': '1.2.3.4',
+  'webhook.site': '46.4.105.116',
+};
+
+/** What the connect-time lookup would give for a URL host (IP literals connect as themselves). */
+export function addressOf(hostname: string): string | undefined {
+  const h = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  if (/^[0-9.]+$/.test(h) || h.includes(':')) return h;
+  return DNS[h.toLowerCase()];
+}
+
+/** fetch/axios/got with a URL string: the hook sees the string and the parsed host. */
+function urlResource(url: string): NetResource {
+  const u = new URL(url);
+  const r: NetResource = { url, host: u.hostname.replace(/^\[|\]$/g, ''), rawHost: u.host.replace(/:\d+$/, ''), protocol: u.protocol };
+  if (u.port !== '') r.port = Number(u.port);
+  const a = addressOf(u.hostname);
+  if (a !== undefined) r.address = a;
+  return r;
+}
+
+export function urlCase(template: string, x: string | TaintInput, cls?: string, extra: TaintInput[] = []): SsrfCase {
+  const i = typeof x === 'string' ? input(x) : x;
+  const url = template.split('§').join(i.value);
+  const c: SsrfCase = { name: `fetch(${JSON.stringify(template)}) ← ${JSON.stringify(i.value)}`, resource: urlResource(url), inputs: [...extra, i] };
+  if (cls !== undefined) c.class = cls;
+  return c;
+}
+
+/** http.request({ host: x, port }) — no URL, the host exactly as given. */
+export function optionsCase(host: string, port: number, cls?: string, address = addressOf(host)): SsrfCase {
+  const r: NetResource = { host, rawHost: host, port, protocol: 'http:' };
+  if (address !== undefined) r.address = address;
+  const c: SsrfCase = { name: `http.request({ host: ${JSON.stringify(host)} })`, resource: r, inputs: [input(host, [], 'body.host')] };
+  if (cls !== undefined) c.class = cls;
+  return c;
+}
+
+/** A hook that hands the detector `new URL(x).href`: the input's spelling is gone from `url`. */
+export function normalisedCase(x: string, cls?: string): SsrfCase {
+  const c = urlCase('§', x, cls);
+  const href = new URL(x).href;
+  const u = new URL(href);
+  c.name = `normalised href ← ${JSON.stringify(x)}`;
+  c.resource = { ...c.resource, url: href, rawHost: u.hostname };
+  return c;
+}
+
+// Internal destinations in every spelling, with the class they must be reported as.
+const INTERNAL_HOSTS: Array<[string, string]> = [
+  ['127.0.0.1', 'loopback'],
+  ['localhost', 'loopback'],
+  ['LOCALHOST', 'loopback'],
+  ['localhost.', 'loopback'],
+  ['api.localhost', 'loopback'],
+  ['[::1]', 'loopback'],
+  ['[::ffff:127.0.0.1]', 'loopback'],
+  ['[::ffff:7f00:1]', 'loopback'],
+  ['[0:0:0:0:0:ffff:127.0.0.1]', 'loopback'],
+  ['[::127.0.0.1]', 'loopback'],
+  ['2130706433', 'loopback'],
+  ['0x7f.1', 'loopback'],
+  ['0x7f000001', 'loopback'],
+  ['0177.0.0.1', 'loopback'],
+  ['017700000001', 'loopback'],
+  ['127.1', 'loopback'],
+  ['127.0.1', 'loopback'],
+  ['127.000.000.001', 'loopback'],
+  ['127.255.255.254', 'loopback'],
+  ['0', 'unspecified'],
+  ['0.0.0.0', 'unspecified'],
+  ['[::]', 'unspecified'],
+  ['10.0.0.5', 'private'],
+  ['10.255.255.255', 'private'],
+  ['172.16.0.1', 'private'],
+  ['172.31.255.254', 'private'],
+  ['192.168.1.1', 'private'],
+  ['0xc0a80101', 'private'],
+  ['100.64.0.1', 'cgnat'],
+  ['100.127.255.254', 'cgnat'],
+  ['[fc00::1]', 'ula'],
+  ['[fd12:3456:789a::1]', 'ula'],
+  ['[fe80::1]', 'link-local'],
+  ['169.254.1.1', 'link-local'],
+  ['169.254.169.254', 'metadata'],
+  ['2852039166', 'metadata'],
+  ['0xa9fea9fe', 'metadata'],
+  ['0251.0376.0251.0376', 'metadata'],
+  ['[::ffff:169.254.169.254]', 'metadata'],
+  ['[::ffff:a9fe:a9fe]', 'metadata'],
+  ['[fd00:ec2::254]', 'metadata'],
+  ['169.254.170.2', 'metadata'],
+  ['100.100.100.200', 'metadata'],
+  ['168.63.129.16', 'metadata'],
+  ['metadata.google.internal', 'metadata'],
+  ['metadata', 'metadata'],
+  ['instance-data', 'metadata'],
+  ['rebind.attacker.example', 'loopback'],
+  ['meta.attacker.example', 'metadata'],
+  ['v6.attacker.example', 'loopback'],
+  ['mapped.attacker.example', 'loopback'],
+  ['internal.attacker.example', 'private'],
+];
+
+export const attacks: SsrfCase[] = [
+  ...INTERNAL_HOSTS.map(([h, cls]) => urlCase('§', `http://${h}/admin`, cls)),
+  ...INTERNAL_HOSTS.map(([h, cls]) => urlCase('http://§/api/v1/status', h, cls)),
+  ...INTERNAL_HOSTS.filter(([h]) => !h.startsWith('[')).map(([h, cls]) => urlCase('https://§:8443/health', h, cls)),
+  ...INTERNAL_HOSTS.filter(([h]) => !h.startsWith('[') && !/^0x|^0\d|^\d+$/.test(h)).slice(0, 12).map(([h, cls]) => optionsCase(h, 80, cls)),
+  ...['http://127.0.0.1:6379/', 'http://[::ffff:127.0.0.1]/', 'http://2130706433/', 'http://0x7f.1/', 'http://169.254.169.254/latest/meta-data/', 'http://metadata.google.internal/computeMetadata/v1/']
+    .map((x) => normalisedCase(x)),
+  // The input completes an app-chosen host or breaks the authority.
+  urlCase('https://api.example.com§/v1/users', '@127.0.0.1', 'loopback'),
+  urlCase('https://api.example.com§/v1/users', '@169.254.169.254/latest/meta-data/#', 'metadata'),
+  urlCase('https://api.example.com§/v1/users', '.attacker.example', 'private'),
+  urlCase('https://§.example.com/v1', '127.0.0.1#', 'loopback'),
+  urlCase('https://§.example.com/v1', '127.0.0.1/', 'loopback'),
+  urlCase('https://§.example.com/v1', '127.0.0.1?', 'loopback'),
+  urlCase('https://user:§@api.example.com/', 'x@127.0.0.1:80/', 'loopback'),
+  // A URL-decoded or base64-decoded form chooses the host; the raw value does not occur.
+  urlCase('§', input('http://127.0.0.1/', ['url']), 'loopback', [input('http%3A%2F%2F127.0.0.1%2F')]),
+  urlCase('§', input('http://169.254.169.254/', ['base64']), 'metadata', [input('aHR0cDovLzE2OS4yNTQuMTY5LjI1NC8=')]),
+  // The input is embedded in a JSON body field the app picked the URL from.
+  urlCase('§', input('http://10.0.0.5:9200/_cat/indices', [], 'body.webhook.url'), 'private'),
+];
+
+// ---------------------------------------------------------------------------
+// Benign look-alikes
+// ---------------------------------------------------------------------------
+
+const PUBLIC_HOSTS = [
+  'example.com',
+  'api.github.com',
+  'api.stripe.com',
+  'hooks.slack.com',
+  'images.example.org',
+  'cdn.example.net',
+  'www.google.com',
+  '1.2.3.4.nip.io',
+  'webhook.site',
+  '93.184.216.34',
+  '8.8.8.8',
+  '1.1.1.1',
+  '[2606:4700:4700::1111]',
+  '[2001:4860:4860::8888]',
+  '172.32.0.1',
+  '172.15.255.255',
+  '192.169.0.1',
+  '100.63.255.255',
+  '100.128.0.1',
+  '169.255.0.1',
+  '11.0.0.1',
+  '126.255.255.255',
+  '128.0.0.1',
+  '[::ffff:8.8.8.8]',
+  '134744072',
+];
+
+export const benign: SsrfCase[] = [
+  ...PUBLIC_HOSTS.map((h) => urlCase('§', `https://${h}/hook`)),
+  ...PUBLIC_HOSTS.map((h) => urlCase('http://§/api/v1/status', h)),
+  ...PUBLIC_HOSTS.filter((h) => !h.startsWith('[')).map((h) => urlCase('https://§:8443/health', h)),
+  // The app chose an internal host; the input is only in the path or query.
+  ...['users/1', '127.0.0.1', 'localhost', '169.254.169.254', 'http://127.0.0.1/', 'a/b?c=d', '..%2f..%2fadmin', 'metadata', '@evil', '%40127.0.0.1'].map((x) =>
+    urlCase('http://10.0.0.5:8080/api/§', x),
+  ),
+  // (An input equal to the very host the app uses is indistinguishable from choosing it, so not here.)
+  ...['users/1', 'localhost', '169.254.169.254', 'http://127.0.0.1/', 'https://127.0.0.1/', 'a/b?c=d', 'metadata', '@evil', '%40127.0.0.1'].map((x) =>
+    urlCase('http://127.0.0.1:9200/search?q=§', x),
+  ),
+  // The input picks a name inside a namespace the app chose.
+  urlCase('http://§.svc.cluster.local/orders', 'orders'),
+  urlCase('http://§.svc.cluster.local/orders', 'redis'),
+  urlCase('http://10.0.0.§:8080/', '5'),
+  urlCase('http://10.0.0.§:8080/', '17'),
+  // The input is the port, not the host.
+  urlCase('http://127.0.0.1:§/status', '8080'),
+  // An input that names a different host and port than the one connected.
+  { name: 'Host header names our own port, the app calls a sidecar on another', resource: { url: 'http://localhost:9200/_cluster/health', host: 'localhost', port: 9200, address: '127.0.0.1' }, inputs: [input('localhost:3000', [], 'headers.host')] },
+  { name: 'input names a public URL, app connects internally', resource: { url: 'http://10.0.0.5/x', host: '10.0.0.5', address: '10.0.0.5' }, inputs: [input('https://example.com/callback')] },
+  // Rebinding the other way: an internal-looking name resolving to a public address.
+  { name: 'internal-looking name with a public answer', resource: { url: 'http://localhost.example.com/', host: 'localhost.example.com', address: '93.184.216.34' }, inputs: [input('http://localhost.example.com/')] },
+  // No address yet and a name: only the connect-time call can judge.
+  { name: 'name without address yet', resource: { url: 'http://rebind.attacker.example/', host: 'rebind.attacker.example' }, inputs: [input('http://rebind.attacker.example/')] },
+  // Multicast/reserved are not SSRF targets.
+  urlCase('§', 'http://224.0.0.1/'),
+  urlCase('§', 'http://240.0.0.1/'),
+  urlCase('§', 'http://[2001:db8::1]/'),
+];
