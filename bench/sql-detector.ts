@@ -113,6 +113,17 @@ export async function run(): Promise<BenchResult> {
     );
     rows.push({ dialect, case: 'analyzeSql (statement kind)', 'µs/call (median)': fmt(ns / 1000, 3), 'query chars': text.length });
   }
+  // Calibration: the cheapest possible look at the query, one charCodeAt pass.
+  // On a shared or throttled machine every row scales with it.
+  const text = scenarios('postgres')[0]!.resource.text;
+  const base = nsPerCall(
+    () => {
+      for (let i = 0; i < text.length; i++) sink += text.charCodeAt(i);
+    },
+    ITERATIONS,
+    ROUNDS,
+  );
+  rows.push({ dialect: '—', case: 'calibration: one charCodeAt pass over the query', 'µs/call (median)': fmt(base / 1000, 3), 'query chars': text.length });
   if (sink < 0) rows.push({ dialect: '', case: 'unreachable', 'µs/call (median)': sink, 'query chars': 0 });
   return {
     name: 'SQL injection detector (micro)',

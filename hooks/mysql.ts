@@ -93,29 +93,40 @@ function patchPoolLike(proto: object, builder: (self: never, args: unknown[]) =>
   });
 }
 
+function has(proto: object | undefined, name: string): boolean {
+  return proto !== undefined && typeof (proto as Record<string, unknown>)[name] === 'function';
+}
+
+/** Which class file loaded, told apart by shape (the spine passes the package name, not the file). */
+function patchClass(exports: unknown): void {
+  if (typeof exports !== 'function') return;
+  const C = exports as unknown as Ctor;
+  const proto = C.prototype;
+  if (!has(proto, 'query')) return;
+  if (typeof C.createQuery === 'function') {
+    createQuery = C.createQuery as CreateQuery;
+    wrap(proto, 'query', (orig) => function query(this: MysqlConnection, ...args: unknown[]) {
+      const first = args[0];
+      if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
+      const err = check('sql.query', buildConnection, this, args);
+      return err === undefined ? orig.apply(this, args) : blockedQuery(args, err);
+    });
+  } else if (has(proto, 'acquireConnection')) {
+    patchPoolLike(proto, buildPool);
+  } else if (has(proto, '_getClusterNode')) {
+    patchPoolLike(proto, buildNamespace);
+  }
+}
+
 export const mysqlHook: HookDefinition = {
   module: 'mysql',
   versions: '>=2.16.0 <3',
   files: ['mysql/lib/Connection', 'mysql/lib/Pool', 'mysql/lib/PoolNamespace'],
-  patch(exports, file) {
-    const C = exports as Ctor;
-    if (file === 'mysql/lib/Connection') {
-      if (typeof C.createQuery === 'function') createQuery = C.createQuery as CreateQuery;
-      wrap(C.prototype, 'query', (orig) => function query(this: MysqlConnection, ...args: unknown[]) {
-        const first = args[0];
-        if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
-        const err = check('sql.query', buildConnection, this, args);
-        return err === undefined ? orig.apply(this, args) : blockedQuery(args, err);
-      });
-    } else if (file === 'mysql/lib/Pool') {
-      patchPoolLike(C.prototype, buildPool);
-    } else if (file === 'mysql/lib/PoolNamespace') {
-      patchPoolLike(C.prototype, buildNamespace);
-    }
+  patch(exports) {
+    patchClass(exports);
     return exports;
   },
   unpatch(exports) {
-    const C = exports as Ctor;
-    if (C.prototype !== undefined) unwrap(C.prototype, 'query');
+    if (typeof exports === 'function') unwrap((exports as unknown as Ctor).prototype, 'query');
   },
 };

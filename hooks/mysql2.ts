@@ -153,10 +153,19 @@ function unpatchAll(proto: object | undefined, wrappers: typeof poolWrappers): v
 
 type Ctor = { prototype?: object; createQuery?: unknown };
 
-function patchExports(exports: unknown, file: string): void {
-  const ex = exports as Record<string, unknown> & Ctor;
-  const conn = file === 'mysql2/lib/connection' ? ex : file === 'mysql2' ? (ex.Connection as Ctor | undefined) : undefined;
-  const pool = file === 'mysql2/lib/pool' ? ex : file === 'mysql2' ? (ex.Pool as Ctor | undefined) : undefined;
+/** The main module, or one of the class files, told apart by shape (the spine passes the package name, not the file). */
+function patchExports(exports: unknown): void {
+  let conn: Ctor | undefined;
+  let pool: Ctor | undefined;
+  if (typeof exports === 'function') {
+    const C = exports as unknown as Ctor;
+    if (typeof C.createQuery === 'function') conn = C;
+    else if (typeof (C.prototype as Record<string, unknown> | undefined)?.getConnection === 'function') pool = C;
+  } else if (exports !== null && typeof exports === 'object') {
+    const ex = exports as Record<string, unknown>;
+    conn = ex.Connection as Ctor | undefined;
+    pool = ex.Pool as Ctor | undefined;
+  }
   if (conn !== undefined) {
     if (typeof conn.createQuery === 'function') createQuery ??= conn.createQuery as CreateQuery;
     patchAll(conn.prototype, connectionWrappers);
@@ -168,8 +177,8 @@ export const mysql2Hook: HookDefinition = {
   module: 'mysql2',
   versions: '>=3.0.0 <4',
   files: ['mysql2/lib/connection', 'mysql2/lib/pool'],
-  patch(exports, file) {
-    patchExports(exports, file);
+  patch(exports) {
+    patchExports(exports);
     return exports;
   },
   unpatch(exports) {

@@ -6,8 +6,10 @@
  *   const pkg = policy.needsPackage(op.name) ? attributePackage(captureFrames()) : undefined
  *   const v = evaluate(policy, op, { package: pkg, method, path, route })
  *   v.decision === 'deny' → act on effectiveMode(v.mode, envMode)
+ * or, in one call: evaluateCall(policy, op, { method, path, route }, transparentPackages).
  */
 export { evaluate } from './evaluate';
+export { evaluateCall } from './attribute';
 export { compilePolicy, findPolicyFile, loadPolicyFile, loadPolicyText, POLICY_FILE_NAMES } from './load';
 export { effectiveMode, parseMode } from './mode';
 export { Policy } from './policy';

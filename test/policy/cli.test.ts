@@ -68,7 +68,7 @@ t.test('check: lint errors exit 1, warnings alone 0 (1 with --strict), no policy
   fs.writeFileSync(path.join(dir, 'palisade.yaml'), 'version: 1\nallow:\n  net.connect: [{ host: "*" }]\n');
   const warn = run(['check'], { cwd: dir });
   t.equal(warn.code, 0, 'finds ./palisade.yaml; warnings do not fail');
-  t.match(warn.out, /palisade\.yaml:3:18: warning: allow\.net\.connect\[0\]/);
+  t.match(warn.out, /palisade\.yaml:3:17: warning: allow\.net\.connect\[0\]/);
   t.equal(run(['check', '--strict'], { cwd: dir }).code, 1);
   fs.rmSync(path.join(dir, 'palisade.yaml'));
   const none = run(['check'], { cwd: dir });

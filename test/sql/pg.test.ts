@@ -94,13 +94,13 @@ t.test('pg', async (t) => {
   t.test('Submittable pg.Query: error event, or its callback', async (t) => {
     await client.query(`SELECT 'marker-sub' AS m`);
     const q = new pg.Query(sqlFor(TAUT));
-    const returned = scoped(TAUT, () => client.query(q));
+    const returned = scoped(TAUT, () => client.query(q as never));
     t.equal(returned, q, 'returns the Submittable, as pg does');
     const err = await new Promise((resolve) => (q as unknown as EventEmitter).once('error', resolve));
     t.ok(isPalisadeBlockedError(err), "'error' event carries the block");
 
     const viaCb = await new Promise((resolve) => {
-      scoped(TAUT, () => client.query(new pg.Query(sqlFor(TAUT)), ((e: unknown) => resolve(e)) as never));
+      scoped(TAUT, () => client.query(new pg.Query(sqlFor(TAUT)) as never, ((e: unknown) => resolve(e)) as never));
     });
     t.ok(isPalisadeBlockedError(viaCb), 'callback argument is used like pg does');
 

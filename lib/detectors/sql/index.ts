@@ -65,27 +65,39 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   const dialect = resource.dialect;
   let scanned = false;
 
-  for (const o of overlaps(text, inputs, 2)) {
-    if (!scanned) {
-      scan(text, dialect);
-      scanned = true;
-    }
-    if (o.direction === 'payload-in-input') {
-      if (significantTokens() >= WHOLE_QUERY_MIN_TOKENS) {
-        return finding(o.input, dialect, { reason: 'input contains the whole query text', token: clip(text, 0, text.length), offset: 0 });
+  // Most request inputs are not in the query: a bigram table of the text
+  // rejects them without a substring search each.
+  indexBigrams(text);
+  let candidates: TaintInput[] | undefined;
+  for (const input of inputs) {
+    const v = input.value;
+    if (v.length >= 2 && (v.length > text.length || mayOccur(v))) (candidates ??= []).push(input);
+  }
+  if (candidates !== undefined) {
+    for (const o of overlaps(text, candidates, 2)) {
+      if (!scanned) {
+        scan(text, dialect);
+        scanned = true;
       }
-      continue;
-    }
-    const v = o.input.value;
-    for (const span of o.spans) {
-      const hit = checkSpan(text, dialect, v, span.start, span.end);
-      if (hit === undefined) continue;
-      // `''` found across the quotes of `''''` is not the input: the escaped form, inside one literal, is.
-      if (hasQuoteOrBackslash(v) && insideEscapedForm(text, dialect, v, span.start, span.end)) continue;
-      return finding(o.input, dialect, hit);
+      if (o.direction === 'payload-in-input') {
+        if (significantTokens() >= WHOLE_QUERY_MIN_TOKENS) {
+          return finding(o.input, dialect, { reason: 'input contains the whole query text', token: clip(text, 0, text.length), offset: 0 });
+        }
+        continue;
+      }
+      const v = o.input.value;
+      for (const span of o.spans) {
+        const hit = checkSpan(text, dialect, v, span.start, span.end);
+        if (hit === undefined) continue;
+        // `''` found across the quotes of `''''` is not the input: the escaped form, inside one literal, is.
+        if (hasQuoteOrBackslash(v) && insideEscapedForm(text, dialect, v, span.start, span.end)) continue;
+        return finding(o.input, dialect, hit);
+      }
     }
   }
 
+  // An escaped spelling of an input holds `''` or a backslash; most queries hold neither.
+  const mayHoldEscaped = text.indexOf("''") >= 0 || text.indexOf('\\') >= 0;
   for (const input of inputs) {
     const v = input.value;
     if (v.length === 1) {
@@ -99,7 +111,7 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
       }
       const hit = checkSingle(text, dialect, v);
       if (hit !== undefined) return finding(input, dialect, hit);
-    } else if (v.length > 1 && hasQuoteOrBackslash(v)) {
+    } else if (mayHoldEscaped && v.length > 1 && hasQuoteOrBackslash(v)) {
       // The app may have escaped the input before concatenating it: look for
       // the escaped spellings too, since a broken escaper is a classic hole
       // (`\'` doubled to `\''` re-opens the quote on MySQL).
@@ -121,6 +133,36 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   }
   return undefined;
 };
+
+// Bigrams present in the current text, as a hashed bitmap stamped with a
+// generation number so it never needs clearing.
+const BIGRAMS = new Int32Array(4096);
+let generation = 0;
+
+function indexBigrams(text: string): void {
+  generation = (generation + 1) | 0;
+  if (generation === 0) {
+    BIGRAMS.fill(0);
+    generation = 1;
+  }
+  const g = generation;
+  let prev = text.charCodeAt(0);
+  for (let i = 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    BIGRAMS[(prev * 31 + c) & 4095] = g;
+    prev = c;
+  }
+}
+
+/** False only when `v` (length ≥ 2) certainly does not occur in the indexed text. */
+function mayOccur(v: string): boolean {
+  const g = generation;
+  const n = v.length;
+  if (BIGRAMS[(v.charCodeAt(0) * 31 + v.charCodeAt(1)) & 4095] !== g) return false;
+  if (BIGRAMS[(v.charCodeAt(n - 2) * 31 + v.charCodeAt(n - 1)) & 4095] !== g) return false;
+  const m = n >> 1;
+  return BIGRAMS[(v.charCodeAt(m - 1) * 31 + v.charCodeAt(m)) & 4095] === g;
+}
 
 function hasQuoteOrBackslash(v: string): boolean {
   return v.indexOf("'") >= 0 || v.indexOf('\\') >= 0 || v.indexOf('"') >= 0;
@@ -294,7 +336,16 @@ function isOperand(text: string, s: number, e: number): boolean {
   let j = tokenAt(a);
   if (j < 0 || tStart[j] !== a) return false;
   const k = tKind[j];
-  if (tEnd[j] === b && (k === TK.WORD || k === TK.QIDENT || k === TK.PARAM)) return true;
+  if (tEnd[j] === b && k === TK.PARAM) return true;
+  if (k === TK.WORD || k === TK.QIDENT) {
+    // A name, possibly qualified (`u.created_at`, `"s"."t"`): still one reference.
+    for (;;) {
+      if (tEnd[j] === b) return true;
+      if (j + 2 >= count || tKind[j + 1] !== TK.DOT || tEnd[j + 1] >= b) return false;
+      j += 2;
+      if (tKind[j] !== TK.WORD && tKind[j] !== TK.QIDENT) return false;
+    }
+  }
   for (;;) {
     if (j < count && tKind[j] === TK.OP && tEnd[j] - tStart[j] === 1) {
       const c = text.charCodeAt(tStart[j]);
