@@ -24,6 +24,7 @@ allow:
   fs.read: ["\${APP_ROOT}/**", "/etc/ssl/**"]
   process.spawn:
     - { id: ls, file: ls }
+    - { id: grep, file: grep }
     - { id: git-version, file: git, args: ["--version"] }
     - { id: convert, file: convert, args: ["...", "/.*\\\\.png/"] }
   net.connect:
@@ -44,7 +45,7 @@ const ops: Array<{ name: string; op: Operation }> = [
   { name: 'sql.query (kind from hook)', op: { name: 'sql.query', module: 'pg', fn: 'query', resource: { driver: 'pg', dialect: 'postgres', text: 'SELECT * FROM users WHERE id = $1', kind: 'select', multiStatement: false } } },
   { name: 'code.eval', op: { name: 'code.eval', module: 'vm', fn: 'runInNewContext', resource: { source: '1+1', via: 'vm.runInNewContext' } } },
   { name: 'fs.read (incl. realpath)', op: { name: 'fs.read', module: 'fs', fn: 'readFileSync', resource: { path: path.join(appRoot, 'x', 'index.js'), rawPath: 'x' } } },
-  { name: 'process.spawn (shell: ls | wc -l)', op: { name: 'process.spawn', module: 'child_process', fn: 'exec', resource: { file: '/bin/sh', args: ['-c', 'ls -la | grep -c x'], shell: true, command: 'ls -la | grep -c x' } } },
+  { name: 'process.spawn (shell: ls -la | grep -c x)', op: { name: 'process.spawn', module: 'child_process', fn: 'exec', resource: { file: '/bin/sh', args: ['-c', 'ls -la | grep -c x'], shell: true, command: 'ls -la | grep -c x' } } },
 ];
 
 /** A package under node_modules whose function captures the stack, like a hook called from package code. */
@@ -73,7 +74,7 @@ function measure(policy: Policy, op: Operation, attribute: boolean, call: (f: ()
 export async function run(): Promise<BenchResult> {
   const vars = { APP_ROOT: appRoot };
   const plain = loadPolicyText(`version: 1\nmode: block\n${RULES}packages:\n  "*": { inherit: true }\n`, 'bench-plain.yaml', vars);
-  const scoped = loadPolicyText(`version: 1\nmode: block\n${RULES}packages:\n  bench-pkg: { allow: { net.connect: ["api.stripe.com:443"], process.spawn: [git], sql.query: { kinds: [select] }, code.eval: true, fs.read: ["\${APP_ROOT}/**"] } }\n`, 'bench-scoped.yaml', vars);
+  const scoped = loadPolicyText(`version: 1\nmode: block\n${RULES}packages:\n  bench-pkg: { allow: { net.connect: ["api.stripe.com:443"], process.spawn: [git, ls, grep], sql.query: { kinds: [select] }, code.eval: true, fs.read: ["\${APP_ROOT}/**"] } }\n`, 'bench-scoped.yaml', vars);
   const { call, dir } = fakePackage();
   const rows: Array<Record<string, string | number>> = [];
   try {

@@ -55,7 +55,7 @@ export function checkCode<A extends unknown[]>(build: (...args: A) => EvalOperat
  * once and the code judged is exactly the code compiled. Undefined when a
  * conversion throws: the original call then throws the app's own error.
  */
-export function stringifyInPlace(args: unknown[], from = 0): boolean {
+function stringifyInPlace(args: unknown[], from = 0): boolean {
   try {
     for (let i = from; i < args.length; i++) if (typeof args[i] !== 'string') args[i] = `${args[i] as string}`;
     return true;
@@ -120,15 +120,15 @@ function proxyFor(f: Flavour, original: Ctor, functionProxy: () => Ctor | undefi
 const FunctionOriginal: unknown = Function;
 
 /** Replace owner[key] (a constructor reference) keeping its attributes; false when frozen. */
-function replace(owner: object, key: string, proxy: Ctor): boolean {
+function replace(owner: object, key: string, proxy: Ctor, label: string): boolean {
   const descriptor = Object.getOwnPropertyDescriptor(owner, key);
   if (descriptor === undefined || !('value' in descriptor)) return false;
   if (ours.has(descriptor.value as object)) return false;
   try {
     Object.defineProperty(owner, key, { ...descriptor, value: proxy });
   } catch (err) {
-    // --frozen-intrinsics or an app that froze the prototypes: that route stays unguarded.
-    internalError(err);
+    // --frozen-intrinsics or an app that froze the prototypes: that route stays unguarded, and we say so.
+    internalError(new Error(`code.eval: cannot guard ${label}: ${err instanceof Error ? err.message : String(err)}`));
     return false;
   }
   installed.push({ owner, key, descriptor, proxy });
@@ -149,9 +149,9 @@ function patchGlobals(): void {
     ours.add(proxy);
     if (f.via === 'Function') {
       functionProxy = proxy;
-      replace(globalThis, 'Function', proxy);
+      replace(globalThis, 'Function', proxy, 'globalThis.Function');
     }
-    replace(proto, 'constructor', proxy);
+    replace(proto, 'constructor', proxy, `${f.via}.prototype.constructor`);
   }
 }
 

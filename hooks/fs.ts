@@ -275,7 +275,7 @@ export const fsHook: HookDefinition = {
   builtin: true,
   patch(exports) {
     patchFs(exports as typeof FS);
-    // patchModuleLoader();
+    patchModuleLoader();
     return exports;
   },
   unpatch(exports) {

@@ -53,6 +53,33 @@ function parsedIp(s: NetSubject): ipaddr.IPv4 | ipaddr.IPv6 | null {
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+/** Dotted-quad IPv4 → uint32, or -1. The common case, parsed without ipaddr.js's general parser. */
+export function ipv4ToInt(s: string): number {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero: octal in some parsers, never guess
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return n * 256 + part;
+}
+
+function v4Mask(bits: number): number {
+  return bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+}
+
 export function parseCidr(text: string): Range | undefined {
   try {
     if (text.includes('/')) {
@@ -167,8 +194,20 @@ export function compileNetRule(raw: unknown, h: RuleHeader, ctx: CompileCtx, at:
   };
   const protoOk = (s: NetSubject): boolean => !protos || protos.has(s.protocol);
   /** true / false, or undefined when the address is not known yet. */
+  // IPv4 ranges as [base, mask] for the plain dotted-quad address.
+  const v4 = cidrs?.filter((r) => r[0].kind() === 'ipv4').map((r) => {
+    const mask = v4Mask(r[1]);
+    return [(ipv4ToInt(r[0].toString()) & mask) >>> 0, mask] as const;
+  });
   const cidrOk = (s: NetSubject): boolean | undefined => {
     if (!cidrs) return true;
+    if (s.address !== undefined) {
+      const n = ipv4ToInt(s.address);
+      if (n !== -1) {
+        for (const [base, mask] of v4!) if (((n & mask) >>> 0) === base) return true;
+        return false;
+      }
+    }
     const ip = parsedIp(s);
     if (ip === null) return undefined;
     for (const r of cidrs) if (inRange(ip, r)) return true;

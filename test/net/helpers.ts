@@ -46,6 +46,12 @@ export async function startBackends(dir: string): Promise<Backends> {
   let requests = 0;
   const handler: http.RequestListener = (req, res) => {
     requests++;
+    if (req.url === '/redirect-local') {
+      // A target that appears nowhere in the request URL: only the redirect chooses it.
+      res.writeHead(302, { location: `http://localhost:${req.socket.localPort}/internal` });
+      res.end();
+      return;
+    }
     if (req.url?.startsWith('/redirect-to/') === true) {
       res.writeHead(302, { location: decodeURIComponent(req.url.slice('/redirect-to/'.length)) });
       res.end();

@@ -92,6 +92,15 @@ function word(toks: Toks, i: number): string {
   return e - s > 16 ? '' : toks.text.slice(s, e).toUpperCase();
 }
 
+/** Is token `i` the bare keyword `upper` (case-insensitive)? Allocation-free, for scans over every token. */
+function is(toks: Toks, i: number, upper: string): boolean {
+  if (i >= toks.kind.length || toks.kind[i] !== TK.WORD) return false;
+  const s = toks.start[i];
+  if (toks.end[i] - s !== upper.length) return false;
+  for (let k = 0; k < upper.length; k++) if ((toks.text.charCodeAt(s + k) & ~32) !== upper.charCodeAt(k)) return false;
+  return true;
+}
+
 const MAIN = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'VALUES', 'TABLE', 'REPLACE', 'UPSERT']);
 
 function classify(toks: Toks, from: number, to: number): SqlKind {
@@ -169,7 +178,7 @@ function selectKind(toks: Toks, from: number, to: number): SqlKind {
     const k = toks.kind[i];
     if (k === TK.LPAREN) depth++;
     else if (k === TK.RPAREN) depth--;
-    else if (depth === 0 && word(toks, i) === 'INTO') {
+    else if (depth === 0 && is(toks, i, 'INTO')) {
       const nx = word(toks, i + 1);
       if (nx === 'OUTFILE' || nx === 'DUMPFILE') return 'other';
       if (toks.dialect === 'postgres' && (toks.kind[i + 1] === TK.WORD || toks.kind[i + 1] === TK.QIDENT)) return 'ddl';
@@ -187,8 +196,7 @@ function withKind(toks: Toks, from: number, to: number): SqlKind {
     const k = toks.kind[i];
     if (k === TK.LPAREN) {
       depth++;
-      const before = word(toks, i - 1);
-      if (depth === 1 && (before === 'AS' || before === 'MATERIALIZED')) {
+      if (depth === 1 && (is(toks, i - 1, 'AS') || is(toks, i - 1, 'MATERIALIZED'))) {
         const inner = word(toks, i + 1);
         if (inner === 'INSERT' || inner === 'UPDATE' || inner === 'DELETE' || inner === 'MERGE') {
           const ik = classify(toks, i + 1, to);
@@ -196,7 +204,7 @@ function withKind(toks: Toks, from: number, to: number): SqlKind {
         }
       }
     } else if (k === TK.RPAREN) depth--;
-    else if (depth === 0 && MAIN.has(word(toks, i))) main = classify(toks, i, to);
+    else if (depth === 0 && k === TK.WORD && toks.end[i] - toks.start[i] <= 7 && MAIN.has(word(toks, i))) main = classify(toks, i, to);
   }
   const m = main ?? 'other';
   return kind !== undefined && RANK[kind] > RANK[m] ? kind : m;
@@ -205,7 +213,7 @@ function withKind(toks: Toks, from: number, to: number): SqlKind {
 function mergeKind(toks: Toks, from: number, to: number): SqlKind {
   let kind: SqlKind | undefined;
   for (let i = from; i + 1 < to; i++) {
-    if (word(toks, i) !== 'THEN') continue;
+    if (!is(toks, i, 'THEN')) continue;
     const action = word(toks, i + 1);
     const k: SqlKind | undefined =
       action === 'DELETE' ? 'delete' : action === 'UPDATE' ? 'update' : action === 'INSERT' ? 'insert' : undefined;
