@@ -13,8 +13,8 @@ import { fmt, machine, markdownTable, nsPerCall, type BenchResult } from './lib'
  * figure is the median of several rounds of many calls.
  */
 
-const ITERATIONS = Number(process.env.BENCH_MISC_ITERATIONS ?? 50_000);
-const ROUNDS = 11;
+const ITERATIONS = Number(process.env.BENCH_MISC_ITERATIONS ?? 5_000);
+const ROUNDS = 7;
 
 function input(source: string, value: string, decoding: string[] = []): TaintInput {
   return { source, value, decoding };

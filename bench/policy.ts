@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluate, evaluateCall, loadPolicyText, type PolicyVerdict } from '../lib/policy/index';
 import type { Policy } from '../lib/policy/policy';
+import { captureFrames } from '../lib/stack';
 import type { Operation } from '../lib/types';
 import { fmt, machine, markdownTable, nsPerCall, type BenchResult } from './lib';
 
@@ -17,7 +18,10 @@ const ITERATIONS = Number(process.env.BENCH_POLICY_ITERATIONS ?? 100_000);
 const ROUNDS = 9;
 const DEPTH = 20;
 
-const appRoot = fs.realpathSync(os.tmpdir());
+const appRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-bench-app-')));
+const appFile = path.join(appRoot, 'lib', 'index.js');
+fs.mkdirSync(path.dirname(appFile), { recursive: true });
+fs.writeFileSync(appFile, '');
 
 const RULES = `
 allow:
@@ -44,7 +48,7 @@ const ops: Array<{ name: string; op: Operation }> = [
   { name: 'process.spawn (direct)', op: { name: 'process.spawn', module: 'child_process', fn: 'spawn', resource: { file: 'git', args: ['--version'], shell: false } } },
   { name: 'sql.query (kind from hook)', op: { name: 'sql.query', module: 'pg', fn: 'query', resource: { driver: 'pg', dialect: 'postgres', text: 'SELECT * FROM users WHERE id = $1', kind: 'select', multiStatement: false } } },
   { name: 'code.eval', op: { name: 'code.eval', module: 'vm', fn: 'runInNewContext', resource: { source: '1+1', via: 'vm.runInNewContext' } } },
-  { name: 'fs.read (incl. realpath)', op: { name: 'fs.read', module: 'fs', fn: 'readFileSync', resource: { path: path.join(appRoot, 'x', 'index.js'), rawPath: 'x' } } },
+  { name: 'fs.read (incl. realpath)', op: { name: 'fs.read', module: 'fs', fn: 'readFileSync', resource: { path: appFile, rawPath: 'lib/index.js' } } },
   { name: 'process.spawn (shell: ls -la | grep -c x)', op: { name: 'process.spawn', module: 'child_process', fn: 'exec', resource: { file: '/bin/sh', args: ['-c', 'ls -la | grep -c x'], shell: true, command: 'ls -la | grep -c x' } } },
 ];
 
@@ -77,6 +81,7 @@ export async function run(): Promise<BenchResult> {
   const scoped = loadPolicyText(`version: 1\nmode: block\n${RULES}packages:\n  bench-pkg: { allow: { net.connect: ["api.stripe.com:443"], process.spawn: [git, ls, grep], sql.query: { kinds: [select] }, code.eval: true, fs.read: ["\${APP_ROOT}/**"] } }\n`, 'bench-scoped.yaml', vars);
   const { call, dir } = fakePackage();
   const rows: Array<Record<string, string | number>> = [];
+  const last: PolicyVerdict = plain.unrestricted['fs.read'];
   try {
     for (const { name, op } of ops) {
       const a = measure(plain, op, false, call);
@@ -91,8 +96,13 @@ export async function run(): Promise<BenchResult> {
         'capture + attribute + evaluate (µs)': fmt(b.ns / 1000, 3),
       });
     }
+    // What the host pays regardless of policy logic, measured in the same run (the machine may be loaded).
+    const realpath = fs.realpathSync.native;
+    rows.push({ operation: 'reference: fs.realpathSync.native(existing file)', 'evaluate, no package rules (µs)': fmt(nsPerCall(() => realpath(appFile), ITERATIONS, ROUNDS) / 1000, 3), 'capture + attribute + evaluate (µs)': '' });
+    rows.push({ operation: `reference: captureFrames() alone, ${DEPTH} frames deep`, 'evaluate, no package rules (µs)': '', 'capture + attribute + evaluate (µs)': fmt(nsPerCall(() => deep(DEPTH, () => { captureFrames(); return last; }), Math.ceil(ITERATIONS / 10), ROUNDS) / 1000, 3) });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(appRoot, { recursive: true, force: true });
   }
   return {
     name: 'Policy decision on the allow path (micro)',
@@ -100,7 +110,8 @@ export async function run(): Promise<BenchResult> {
     notes: [
       `Median over ${ROUNDS} rounds. Targets: ≤ 1 µs without package rules, ≤ 20 µs with attribution. ` +
         `The attributed call is made from node_modules/bench-pkg, ${DEPTH} frames deep; bench-pkg does not inherit, so its own scope decides. ` +
-        'fs rules include one realpath(3) of the path per call; a shell command includes parsing it.',
+        'fs rules include one realpath(3) of the path per call; a shell command includes parsing it. ' +
+        `Load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs — compare rows with the reference rows of the same run.`,
     ],
   };
 }

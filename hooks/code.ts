@@ -52,12 +52,12 @@ export function checkCode<A extends unknown[]>(build: (...args: A) => EvalOperat
 /**
  * ToString every argument once, in place, the way the constructor would
  * (template literal: Symbols throw), so app `toString` methods run exactly
- * once and the code judged is exactly the code compiled. Undefined when a
+ * once and the code judged is exactly the code compiled. False when a
  * conversion throws: the original call then throws the app's own error.
  */
-function stringifyInPlace(args: unknown[], from = 0): boolean {
+function stringifyInPlace(args: unknown[]): boolean {
   try {
-    for (let i = from; i < args.length; i++) if (typeof args[i] !== 'string') args[i] = `${args[i] as string}`;
+    for (let i = 0; i < args.length; i++) if (typeof args[i] !== 'string') args[i] = `${args[i] as string}`;
     return true;
   } catch {
     return false;

@@ -44,7 +44,7 @@ export function fetchWrapper(moduleName: string): (orig: AnyFn) => AnyFn {
       if (target === undefined) return orig.apply(this, args);
       const err = check('net.connect', callOp, target, moduleName, 'fetch');
       if (err !== undefined) return rejected(err);
-      const ctx: EgressContext = { target, followsRedirects: followsRedirectsThrough(dispatcherOf(args[1])) };
+      const ctx = newContext(target, followsRedirectsThrough(dispatcherOf(args[1])));
       const p = runWithTarget(ctx, orig, this, args) as Promise<unknown>;
       return p !== null && typeof p === 'object' && typeof p.then === 'function' ? p.then(undefined, unwrapBlocked) : p;
     };

@@ -1,10 +1,9 @@
 import type * as Http from 'node:http';
 import { shouldInspect } from '../lib/agent';
-import { parseHostSpelling } from '../lib/detectors/ip';
 import { emitErrorLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
-import { bareHost, callOp, defaultPort, followRedirectChain, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
+import { bareHost, callOp, defaultPort, followRedirectChain, knownAddress, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
 
 /**
  * http/https request and get → net.connect at call time. `get` is wrapped
@@ -70,7 +69,7 @@ function httpTarget(args: unknown[], defaultProtocol: string): Target | undefine
     const h = bare.includes(':') ? `[${bare}]` : bare;
     t.url = `${protocol}//${h}${port !== undefined ? `:${port}` : ''}${str(opts.path) ?? '/'}`;
   }
-  const address = parseHostSpelling(bare);
+  const address = knownAddress(bare);
   if (address !== undefined) t.address = address;
   return t;
 }
@@ -118,7 +117,7 @@ function clientWrapper(mod: typeof Http, moduleName: string, fn: 'request' | 'ge
       const target = followRedirectChain(found);
       const err = check('net.connect', callOp, target, moduleName, fn);
       if (err !== undefined) return orig.apply(this, withBlockingAgent(args, mod, err));
-      const ctx: EgressContext = { target, followsRedirects: false };
+      const ctx = newContext(target, false);
       const req = runWithTarget(ctx, orig, this, args) as EgressContext['req'];
       ctx.req = req;
       return req;

@@ -3,7 +3,7 @@ import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { agentState, shouldInspect } from '../lib/agent';
 import { currentScope, storage, type Scope } from '../lib/context';
-import { classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
+import { INTERNAL_CLASSES, classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
 import { isPalisadeBlockedError, type PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { installOutsideRequestDetector } from '../lib/outside-request';
@@ -37,7 +37,7 @@ export interface Target {
   rawHost: string;
   port?: number;
   protocol?: string;
-  /** Canonical IP when the host is an IP literal in any spelling (no DNS involved). */
+  /** Canonical IP when the host is an IP literal in any spelling, or the address the name resolved to before. */
   address?: string;
 }
 
@@ -51,9 +51,15 @@ export interface EgressContext {
   followsRedirects: boolean;
   /** http: the ClientRequest, so a nested call made on its 3xx response is seen as following it. */
   req?: { res?: { statusCode?: number } | null };
+  /** Destinations already judged for this logical request (the target, redirect hops). */
+  judged: Target[];
 }
 
 export const egress = new AsyncLocalStorage<EgressContext>();
+
+export function newContext(target: Target, followsRedirects: boolean): EgressContext {
+  return { target, followsRedirects, judged: [target] };
+}
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
 
@@ -98,6 +104,45 @@ export function rawHostOf(url: string): string | undefined {
   return url.slice(start, end);
 }
 
+/*
+ * Names this process has resolved, for the call-time check: a request to a
+ * name may reuse a keep-alive socket, so no lookup (and no connect-time
+ * check) happens for it. Bounded: at most MAX_NAMES names, MAX_PER_NAME
+ * addresses each, oldest name evicted first.
+ */
+const MAX_NAMES = 1024;
+const MAX_PER_NAME = 4;
+const resolvedNames = new Map<string, string[]>();
+
+function remember(host: string, addresses: readonly string[]): void {
+  const key = hostKey(host);
+  const list = resolvedNames.get(key) ?? [];
+  for (const a of addresses) {
+    const c = parseHostSpelling(a);
+    if (c !== undefined && !list.includes(c)) list.push(c);
+  }
+  if (list.length > MAX_PER_NAME) list.splice(0, list.length - MAX_PER_NAME);
+  resolvedNames.delete(key);
+  if (resolvedNames.size >= MAX_NAMES) {
+    const oldest = resolvedNames.keys().next();
+    if (oldest.done !== true) resolvedNames.delete(oldest.value);
+  }
+  resolvedNames.set(key, list);
+}
+
+/**
+ * The address a host stands for before any lookup: an IP literal in any
+ * spelling, or what the name resolved to before (an internal one first:
+ * a pooled socket may still be connected to it).
+ */
+export function knownAddress(host: string): string | undefined {
+  const literal = parseHostSpelling(host);
+  if (literal !== undefined) return literal;
+  const seen = resolvedNames.get(hostKey(host));
+  if (seen === undefined || seen.length === 0) return undefined;
+  return seen.find((a) => INTERNAL_CLASSES.has(classifyAddress(a))) ?? seen[0];
+}
+
 /** A target from a URL (string as the app passed it, or a URL object). Undefined when it does not parse. */
 export function targetFromUrl(input: string | URL): Target | undefined {
   let u: URL;
@@ -124,7 +169,7 @@ export function targetFromUrl(input: string | URL): Target | undefined {
   };
   const port = u.port !== '' ? Number(u.port) : defaultPort(u.protocol);
   if (port !== undefined) t.port = port;
-  const address = parseHostSpelling(host);
+  const address = knownAddress(host);
   if (address !== undefined) t.address = address;
   return t;
 }
@@ -229,23 +274,30 @@ function connectOp(c: ConnectInfo, address: string): NetOperation {
 
 /**
  * One event per logical request: the connect-time check is skipped when
- * the call-time check already judged this destination — an IP literal (the
- * same address), or a name whose class is known without DNS (localhost,
- * metadata names) that resolved to an address of that class. Policies with
- * CIDR rules still need the resolved address, so then it is judged anyway.
+ * this destination was already judged for the request (at call time, or as
+ * a redirect hop) — with the same address (an IP literal, a name's earlier
+ * resolution), or, for a name, with an address of the same class
+ * (localhost, metadata names): same class, same verdict. A policy may have
+ * CIDR rules that need the exact address, so with a net.connect policy only
+ * the same address counts.
  */
-function judgedAtCallTime(c: ConnectInfo, address: string): boolean {
-  const t = c.ctx?.target;
-  if (t === undefined || !sameTarget(c, t)) return false;
+function alreadyJudged(c: ConnectInfo, address: string): boolean {
+  const list = c.ctx?.judged;
+  if (list === undefined) return false;
   const canonical = parseHostSpelling(address);
   if (canonical === undefined) return false;
-  if (t.address !== undefined) return t.address === canonical;
-  const byName = classifyHost(t.host);
-  return byName !== undefined && byName.class === classifyAddress(canonical) && agentState()?.policy?.restricts('net.connect') !== true;
+  for (const j of list) {
+    if (!sameTarget(c, j)) continue;
+    if (j.address === canonical) return true;
+    if (parseHostSpelling(j.host) !== undefined) continue;
+    const judgedClass = j.address !== undefined ? classifyAddress(j.address) : classifyHost(j.host)?.class;
+    if (judgedClass !== undefined && judgedClass === classifyAddress(canonical) && agentState()?.policy?.restricts('net.connect') !== true) return true;
+  }
+  return false;
 }
 
 function judge(c: ConnectInfo, address: string): PalisadeBlockedError | undefined {
-  if (judgedAtCallTime(c, address)) return undefined;
+  if (alreadyJudged(c, address)) return undefined;
   return check('net.connect', connectOp, c, address);
 }
 
@@ -255,6 +307,14 @@ function judgeInScope(c: ConnectInfo, address: string): PalisadeBlockedError | u
   if (current === c.scope) return judge(c, address);
   if (c.scope === undefined) return storage.exit(judge, c, address);
   return storage.run(c.scope, judge, c, address);
+}
+
+function addressesOf(result: unknown): string[] {
+  if (typeof result === 'string') return [result];
+  if (!Array.isArray(result)) return [];
+  const out: string[] = [];
+  for (const entry of result as Array<{ address?: unknown }>) if (typeof entry?.address === 'string') out.push(entry.address);
+  return out;
 }
 
 /** Every distinct address a lookup returned (happy eyeballs may try each); the first block wins. */
@@ -280,6 +340,7 @@ function judgingLookup(c: ConnectInfo, inner: LookupFn | undefined): LookupFn {
       if (err !== null && err !== undefined) return cb(err, address, family);
       let blocked: PalisadeBlockedError | undefined;
       try {
+        remember(c.host, addressesOf(address));
         blocked = judgeLookupResult(c, address);
       } catch {
         blocked = undefined; // fail open: check() already reports its own internal errors

@@ -110,7 +110,7 @@ function judged(
   if (target === undefined) return orig.apply(self, args);
   const err = check('net.connect', callOp, target, 'undici', fn);
   if (err !== undefined) return blockedResult(api, callback, err);
-  const ctx: EgressContext = { target, followsRedirects: followsRedirectsThrough(dispatcher) };
+  const ctx = newContext(target, followsRedirectsThrough(dispatcher));
   return runWithTarget(ctx, orig, self, args);
 }
 

@@ -1,6 +1,6 @@
 import { resolveConfig, type Config, type ConfigError, type StartOptions } from './config';
 import { currentScope, type Scope } from './context';
-import { actionFor, weaker } from './decide';
+import { actionFor } from './decide';
 import { detectorFor } from './detectors';
 import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
@@ -156,10 +156,9 @@ function outsideRequestFinding(op: Operation): Finding | undefined {
   return outsideRequest?.(op);
 }
 
+/** Without a policy the global mode applies; with one, its per-kind switch (already clamped by the environment). */
 function injectionMode(s: AgentState, kind: AttackKind): Mode {
-  const base = s.config.mode;
-  if (s.policy === undefined) return base;
-  return weaker(base, s.policy.injectionMode(kind));
+  return s.policy === undefined ? s.config.mode : s.policy.injectionMode(kind);
 }
 
 function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Finding): PalisadeBlockedError | undefined {
@@ -192,7 +191,8 @@ function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Sco
     policy.observe?.(op, pkg, scope);
     return undefined;
   }
-  const mode = weaker(s.config.mode, verdict.mode);
+  // The verdict's mode is the deciding rule's (rule → section → scope → policy), already clamped by the environment.
+  const mode = verdict.mode;
   const action = actionFor(mode);
   if (action === 'allow') return undefined;
   const eventId = s.reporter.event({

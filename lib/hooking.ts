@@ -105,7 +105,7 @@ export function installHooks(defs: readonly HookDefinition[], onWarn: (msg: stri
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const exp: unknown = require(def.module);
         def.patch(exp, def.module);
-        installed.builtins.push(def.module);
+        if (!installed.builtins.includes(def.module)) installed.builtins.push(def.module);
       } catch (err) {
         internalError(err);
       }

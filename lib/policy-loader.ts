@@ -1,8 +1,79 @@
 import type { Config } from './config';
-import type { PolicyEngine } from './policy-engine';
+import { routeOf } from './taint';
+import { evaluate, findPolicyFile, loadPolicyFile, Policy, PolicyError } from './policy';
+import { effectiveMode } from './policy/mode';
+import type { PolicyDecision, PolicyEngine } from './policy-engine';
+import type { AttackKind, Mode, Operation, OperationName } from './types';
 
-/** Placeholder until lib/policy lands: policies are not loaded yet. */
+/** Packages that only carry out what their caller asked: calls through them are attributed to the caller. */
+const TRANSPARENT = new Set(['axios', 'got', 'node-fetch', 'undici', 'knex', 'sequelize', 'typeorm', 'pg', 'pg-pool', 'mysql', 'mysql2', 'better-sqlite3', 'sqlite3', 'express', 'fastify', 'koa', 'find-my-way', 'router', 'body-parser', 'execa', 'cross-spawn']);
+
+/**
+ * Load the policy named by the configuration (PALISADE_POLICY or
+ * ./palisade.yaml) and adapt it to the agent's PolicyEngine seam. The
+ * environment can only turn the policy's modes down (block → monitor →
+ * off); a programmatic `start({ mode })` is the operator asking explicitly.
+ * Mutates `config.mode`/`modeSource` so the startup line tells the truth.
+ */
 export function loadPolicyEngine(config: Config, warn: (msg: string) => void): PolicyEngine | undefined {
-  if (config.policy !== undefined) warn(`policy ${config.policy} ignored: policy support is not built yet`);
-  return undefined;
+  const file = config.policy ?? findPolicyFile();
+  if (file === undefined) return undefined;
+  let policy: Policy;
+  try {
+    policy = loadPolicyFile(file);
+  } catch (err) {
+    const lines = err instanceof PolicyError ? err.message : `${file}: ${(err as Error).message}`;
+    if (config.failClosed) throw new Error(`palisade: policy ${file} cannot be used:\n${lines}`);
+    warn(`policy ${file} cannot be used; continuing without a policy (PALISADE_FAIL=open):\n${lines}`);
+    return undefined;
+  }
+  const ceiling: Mode | undefined = config.modeSource === 'env' ? config.mode : undefined;
+  if (config.modeSource !== 'option') {
+    config.mode = effectiveMode(policy.mode, ceiling);
+    config.modeSource = ceiling !== undefined && config.mode !== policy.mode ? 'env' : 'policy';
+  }
+  const explicit = config.modeSource === 'option' ? config.mode : undefined;
+  const clamp = (m: Mode): Mode => (explicit !== undefined ? effectiveMode(m, explicit) : effectiveMode(m, ceiling));
+  return new PolicyAdapter(file, policy, config.mode, clamp);
+}
+
+class PolicyAdapter implements PolicyEngine {
+  readonly transparentPackages = TRANSPARENT;
+
+  constructor(
+    readonly file: string,
+    private readonly policy: Policy,
+    readonly mode: Mode,
+    private readonly clamp: (m: Mode) => Mode,
+  ) {}
+
+  restricts(op: OperationName): boolean {
+    return this.policy.restricts(op);
+  }
+
+  needsPackage(op: OperationName): boolean {
+    return this.policy.needsPackage(op);
+  }
+
+  injectionMode(kind: AttackKind): Mode {
+    return this.clamp(this.policy.injectionMode(kind));
+  }
+
+  evaluate(op: Operation, ctx: Parameters<PolicyEngine['evaluate']>[1]): PolicyDecision | undefined {
+    const req = ctx.scope?.request?.req;
+    let path: string | undefined;
+    if (req?.url !== undefined) {
+      const q = req.url.indexOf('?');
+      path = q === -1 ? req.url : req.url.slice(0, q);
+    }
+    const v = evaluate(this.policy, op, {
+      package: ctx.package,
+      method: req?.method,
+      path,
+      route: ctx.scope !== undefined ? routeOf(ctx.scope) : undefined,
+    });
+    // A CIDR rule needs the connected address: the connect-time check decides.
+    if (v.needsAddress === true && op.name === 'net.connect' && op.resource.address === undefined) return undefined;
+    return { decision: v.decision, ruleId: v.ruleId, scope: v.scope, mode: this.clamp(v.mode), reason: v.reason };
+  }
 }

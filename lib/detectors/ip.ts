@@ -112,7 +112,7 @@ const INVALID: AddressInfo = { class: 'invalid', address: '' };
  */
 export function parseHostSpelling(host: string): string | undefined {
   if (host.length === 0 || host.length > 255) return undefined;
-  if (ipaddr.IPv4.isValidFourPartDecimal(host)) return host;
+  if (isDottedQuad(host)) return host;
   let inner = host;
   if (host.charCodeAt(0) === 0x5b /* [ */ && host.charCodeAt(host.length - 1) === 0x5d /* ] */) {
     inner = host.slice(1, -1);
@@ -144,7 +144,29 @@ export function parseHostSpelling(host: string): string | undefined {
   } catch {
     return undefined;
   }
-  return ipaddr.IPv4.isValidFourPartDecimal(hostname) ? hostname : undefined;
+  return isDottedQuad(hostname) ? hostname : undefined;
+}
+
+/** Canonical dotted-decimal (no leading zeros, each part ≤ 255): the form resolvers return. */
+function isDottedQuad(s: string): boolean {
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && value === 0) return false;
+      value = value * 10 + (c - 48);
+      digits++;
+      if (digits > 3) return false;
+    } else return false;
+  }
+  return parts === 4;
 }
 
 function classifyV4(v4: ipaddr.IPv4): { cls: AddressClass; address: string; service?: string } {

@@ -183,6 +183,22 @@ function judgeSpan(raw: string, span: Span, v: string): Verdict | undefined {
   return undefined;
 }
 
+/** Would posix.normalize (or path.join) rewrite `v`: '.', '..' or empty segments between slashes? */
+function normalisationChanges(v: string): boolean {
+  let segStart = 0;
+  for (let i = 0; i <= v.length; i++) {
+    if (i < v.length && v.charCodeAt(i) !== 0x2f) continue;
+    const len = i - segStart;
+    // A leading empty segment is the root, a trailing one a kept trailing slash.
+    if (len === 0 && segStart !== 0 && i !== v.length) return true;
+    if ((len === 1 || len === 2) && v.charCodeAt(segStart) === 0x2e && (len === 1 || v.charCodeAt(segStart + 1) === 0x2e)) {
+      if (i < v.length || segStart > 0) return true;
+    }
+    segStart = i + 1;
+  }
+  return false;
+}
+
 /** Index of `needle` in `hay` starting at a segment boundary, or -1. */
 function indexAtSegment(hay: string, needle: string): number {
   let from = 0;
@@ -199,8 +215,8 @@ function indexAtSegment(hay: string, needle: string): number {
  * The input does not occur verbatim because the app (path.join/resolve) or
  * the hook normalised the path. Match the input's own normal form instead.
  */
-function judgeNormalised(raw: string, v: string): Verdict | 'involved' | undefined {
-  if (!v.includes('/') || v.length > 4096) return undefined;
+function judgeNormalised(raw: string, v: string, normalisedRaw: () => string): Verdict | 'involved' | undefined {
+  if (v.length > 4096 || !normalisationChanges(v)) return undefined;
   const nv = posix.normalize(v);
   if (nv === v && !nv.startsWith('../')) return undefined;
   let core = nv;
@@ -210,7 +226,7 @@ function judgeNormalised(raw: string, v: string): Verdict | 'involved' | undefin
     core = core.length === 2 ? '' : core.slice(3);
   }
   if (core === '' || core === '.' || core === '/') return undefined;
-  const nraw = posix.normalize(raw);
+  const nraw = normalisedRaw();
   const at = indexAtSegment(nraw, core);
   if (at === -1) return undefined;
   if (v.includes('\0')) return { rule: 'nul', reason: REASONS.nul };
@@ -231,7 +247,12 @@ function judgeContained(raw: string, v: string): Verdict | 'involved' | undefine
   return 'involved';
 }
 
-function judgeInput(resource: FsResource, v: string, sensitive: () => SensitiveMatch | undefined): Verdict | undefined {
+function judgeInput(
+  resource: FsResource,
+  v: string,
+  sensitive: () => SensitiveMatch | undefined,
+  normalisedRaw: () => string,
+): Verdict | undefined {
   const raw = resource.rawPath;
   const spans = spansOf(raw, v);
   let involved = false;
@@ -242,7 +263,7 @@ function judgeInput(resource: FsResource, v: string, sensitive: () => SensitiveM
       if (verdict !== undefined) return verdict;
     }
   } else {
-    const normalised = judgeNormalised(raw, v);
+    const normalised = judgeNormalised(raw, v, normalisedRaw);
     if (normalised !== undefined && normalised !== 'involved') return normalised;
     const contained = judgeContained(raw, v);
     if (contained !== undefined && contained !== 'involved') return contained;
@@ -265,9 +286,11 @@ function detect(resource: FsResource, inputs: readonly TaintInput[]): Finding | 
     if (cached === undefined) cached = sensitivePathMatch(resource.path) ?? null;
     return cached ?? undefined;
   };
+  let nraw: string | undefined;
+  const normalisedRaw = (): string => (nraw ??= posix.normalize(resource.rawPath));
   for (const input of inputs) {
     if (input.value.length === 0) continue;
-    const verdict = judgeInput(resource, input.value, sensitive);
+    const verdict = judgeInput(resource, input.value, sensitive, normalisedRaw);
     if (verdict === undefined) continue;
     const detail: Record<string, string | number | boolean> = { rule: verdict.rule, path: resource.path };
     if (verdict.rule !== 'sensitive') {

@@ -102,6 +102,43 @@ function hostOfInput(v: string): { host: string; port: string } | undefined {
   }
 }
 
+/**
+ * Cheap pre-check before parsing an input as a URL (the parse costs a few µs
+ * and a request has dozens of inputs): the input's host text must equal the
+ * host ignoring case and a trailing dot, or be something the URL parser
+ * could turn into it — an IP spelling (hex digits, 'x', '.', ':', brackets),
+ * percent-encoding, backslashes or non-ASCII (full-width digits, IDNA).
+ */
+function mayNameHost(v: string, resource: NetResource): boolean {
+  let start = 0;
+  const scheme = v.indexOf('://');
+  if (scheme !== -1) start = scheme + 3;
+  else if (v.startsWith('//')) start = 2;
+  let end = start;
+  while (end < v.length) {
+    const c = v.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    end++;
+  }
+  const at = v.lastIndexOf('@', end - 1);
+  if (at >= start) start = at + 1;
+  let ipLike = true;
+  for (let i = start; i < end; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0x80 || c === 0x25 || c === 0x5c) return true;
+    const l = c | 0x20;
+    if (!((c >= 0x30 && c <= 0x3a) || (l >= 0x61 && l <= 0x66) || l === 0x78 || c === 0x2e || c === 0x5b || c === 0x5d)) ipLike = false;
+  }
+  if (ipLike) return end > start;
+  const text = v.slice(start, end).toLowerCase();
+  const matches = (h: string | undefined): boolean => {
+    if (h === undefined) return false;
+    const host = h.toLowerCase();
+    return text === host || text.startsWith(`${host}.`) || text.startsWith(`${host}:`) || text.startsWith(`[${host}]`);
+  };
+  return matches(resource.host) || matches(resource.rawHost);
+}
+
 /** The port actually connected, when the resource says. */
 function portOf(resource: NetResource): string {
   if (resource.port !== undefined) return String(resource.port);
@@ -145,6 +182,7 @@ export function inputChoosesHost(resource: NetResource, value: string): boolean 
   for (const s of spansOf(raw, value)) {
     if ((s.start === 0 && s.end === raw.length) || partialCounts) return true;
   }
+  if (!mayNameHost(value, resource)) return false;
   const named = hostOfInput(value);
   if (named === undefined) return false;
   if (named.host !== normaliseHost(resource.host) && (resource.rawHost === undefined || named.host !== normaliseHost(resource.rawHost))) {

@@ -150,6 +150,26 @@ t.test('undici: request, callback, stream, pipeline, fetch, Client, Pool, Agent'
   t.equal(b.connections(), before);
 });
 
+t.test('a tainted request that would reuse a pooled socket is judged by the address the name resolved to', async (t) => {
+  stubDns({ 'pooled.test': '127.0.0.1' });
+  const url = `http://pooled.test:${b.port}/`;
+  for (const [label, get] of [
+    ['fetch', async () => (await fetch(url)).text()],
+    ['undici', async () => (await undici.request(url)).body.text()],
+    ['http.get', () => new Promise<string>((resolve, reject) => {
+      http.get(url, (res) => { let s = ''; res.on('data', (d) => (s += d)); res.on('end', () => resolve(s)); }).on('error', reject);
+    })],
+  ] as const) {
+    // The app's own call (no input chooses the host) opens a keep-alive connection.
+    t.equal(await untrusted('query', { id: '1' }, get), 'backend', `${label}: untainted call works`);
+    const served = b.requests();
+    const [state, err] = await tainted(url, () => settle(get()));
+    t.equal(state, 'err', `${label}: the tainted call to the same name is refused`);
+    t.ok(isBlock(err), `${label}: before it could take the pooled socket`);
+    t.equal(b.requests(), served, `${label}: the backend served nothing`);
+  }
+});
+
 t.test('axios works through the http hooks', async (t) => {
   const before = b.connections();
   for (const url of [`http://127.0.0.1:${b.port}/`, `http://rebind.test:${b.port}/`, `https://localhost:${b.tlsPort}/`]) {

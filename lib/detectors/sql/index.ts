@@ -12,9 +12,10 @@ export { tokenize, SqlLexer, type SqlToken, type SqlTokenType } from './tokenize
  * same context — `a` inside a literal, identifier or comment, a single number
  * or word in code position — and compare token classes from the span onward,
  * stopping as soon as both lexers are back at the same text position and
- * state. Most inputs never get that far: an input that does not occur costs
- * one `indexOf`, and one lying inside a single literal, number or identifier
- * without characters that could end it is accepted from the token table.
+ * state. Most inputs never get that far: an input that does not occur is
+ * rejected by a bigram lookup (or one `indexOf`), and one lying inside a
+ * single literal, number or identifier without characters that could end it
+ * is accepted from the token table. docs/detectors.md has the whole story.
  */
 
 /** Inputs whose whole text a query is, counted as an injection from this many tokens on. */

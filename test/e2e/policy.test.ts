@@ -1,0 +1,95 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FIXTURES, GUARD, tmpDir } from '../helpers/app';
+
+// Issue 5 acceptance: declared behaviour enforced with no request involved,
+// and per-package scopes attributed from the call stack.
+const APP = path.join(FIXTURES, 'policy-app');
+
+function run(script: string, env: Record<string, string>): { results: Record<string, unknown>; events: Array<Record<string, any>>; stderr: string } {
+  const log = path.join(tmpDir(), 'events.log');
+  const r = spawnSync(process.execPath, ['--require', GUARD, '--require', 'palisade/register', path.join(APP, script)], {
+    cwd: APP,
+    env: { ...process.env, PALISADE_MODE: '', PALISADE_LOG: log, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULTS '));
+  const events = fs.existsSync(log)
+    ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>).filter((e) => e.schema === 'palisade.event/1')
+    : [];
+  if (line === undefined) throw new Error(`no results from ${script}:\n${r.stdout}\n${r.stderr}`);
+  return { results: JSON.parse(line.slice(8)) as Record<string, unknown>, events, stderr: r.stderr };
+}
+
+t.test('spawn allow list: git at startup is blocked in block mode', async (t) => {
+  const marker = path.join(tmpDir(), 'keep-me');
+  fs.writeFileSync(marker, 'x');
+  const { results, events, stderr } = run('spawn-app.js', { PALISADE_POLICY: 'spawn-policy.yaml', MARKER: marker });
+  t.notMatch(stderr, 'EGRESS-GUARD');
+  t.equal(results.ls, 'ran', 'ls is allowed');
+  t.equal(results.git, 'ERR_PALISADE_BLOCKED', 'git is not');
+  t.equal(results.lsRm, 'ERR_PALISADE_BLOCKED', "exec('ls; rm -rf x') is blocked: rm is not allowed");
+  t.equal(results.markerExists, true, 'rm never ran');
+  const git = events.find((e) => e.resource?.file === 'git');
+  t.match(git, { action: 'block', kind: 'policy_violation', operation: 'process.spawn', rule: 'allow.process.spawn', scope: 'global' });
+  t.notOk(git.input, 'no request input was involved');
+  const rm = events.find((e) => e.resource?.shell === true);
+  t.match(rm, { action: 'block', kind: 'policy_violation', reason: /rm -rf/ });
+});
+
+t.test('spawn allow list in monitor mode: allowed and reported', async (t) => {
+  const marker = path.join(tmpDir(), 'gone');
+  fs.writeFileSync(marker, 'x');
+  const { results, events } = run('spawn-app.js', { PALISADE_POLICY: 'spawn-policy.yaml', PALISADE_MODE: 'monitor', MARKER: marker });
+  t.equal(results.git, 'ran');
+  t.equal(results.lsRm, 'ran');
+  t.equal(results.markerExists, false, 'the shell command ran');
+  t.ok(events.some((e) => e.action === 'report' && e.resource?.file === 'git'), 'git reported');
+});
+
+t.test('PALISADE_MODE=block cannot upgrade a monitor policy', async (t) => {
+  const dir = tmpDir();
+  const policy = path.join(dir, 'p.yaml');
+  fs.writeFileSync(policy, 'version: 1\nmode: monitor\nallow:\n  process.spawn: [{ file: ls }]\n');
+  const marker = path.join(dir, 'm');
+  fs.writeFileSync(marker, 'x');
+  const { results } = run('spawn-app.js', { PALISADE_POLICY: policy, PALISADE_MODE: 'block', MARKER: marker });
+  t.equal(results.git, 'ran', 'still monitor');
+});
+
+t.test('a rule-level block inside a monitor policy blocks that rule only', async (t) => {
+  const dir = tmpDir();
+  const policy = path.join(dir, 'p.yaml');
+  fs.writeFileSync(policy, 'version: 1\nmode: monitor\ndeny:\n  process.spawn: [{ id: no-git, file: git, mode: block }]\n');
+  const marker = path.join(dir, 'm');
+  fs.writeFileSync(marker, 'x');
+  const { results, events } = run('spawn-app.js', { PALISADE_POLICY: policy, MARKER: marker });
+  t.equal(results.git, 'ERR_PALISADE_BLOCKED');
+  t.equal(results.lsRm, 'ran', 'the rest is unaffected');
+  t.match(events.find((e) => e.resource?.file === 'git'), { rule: 'no-git', action: 'block' });
+});
+
+t.test('package scope: the fetch from inside left-pad-like is blocked, the same fetch from app code is not', async (t) => {
+  const { results, events, stderr } = run('fetch-app.js', { PALISADE_POLICY: 'fetch-policy.yaml' });
+  t.notMatch(stderr, 'EGRESS-GUARD');
+  t.equal(results.app, 'pong');
+  t.equal(results.pkg, 'ERR_PALISADE_BLOCKED');
+  const ev = events.find((e) => e.kind === 'policy_violation');
+  t.match(ev, { action: 'block', operation: 'net.connect', package: 'left-pad-like', scope: 'package:left-pad-like', rule: 'packages.left-pad-like.allow.net.connect' });
+  t.equal(events.filter((e) => e.kind === 'policy_violation').length, 1, 'app code produced no event');
+});
+
+t.test('a broken policy names file:line:column and the app still starts (fail-open)', async (t) => {
+  const dir = tmpDir();
+  const policy = path.join(dir, 'broken.yaml');
+  fs.writeFileSync(policy, 'version: 1\nallow:\n  process.spwan: [{ file: ls }]\n');
+  const marker = path.join(dir, 'm');
+  fs.writeFileSync(marker, 'x');
+  const { results, stderr } = run('spawn-app.js', { PALISADE_POLICY: policy, MARKER: marker });
+  t.match(stderr, /broken\.yaml:3:3/);
+  t.match(stderr, /process\.spwan/);
+  t.equal(results.git, 'ran');
+});

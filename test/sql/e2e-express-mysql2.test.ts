@@ -1,0 +1,5 @@
+import t from 'tap';
+import { expressAcceptance } from './e2e-express';
+
+// Issue acceptance on mysql2: see e2e-express.ts. Build first (`npm run build`).
+expressAcceptance(t, 'mysql2');

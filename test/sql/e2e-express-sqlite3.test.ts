@@ -1,0 +1,5 @@
+import t from 'tap';
+import { expressAcceptance } from './e2e-express';
+
+// Issue acceptance on sqlite3: see e2e-express.ts. Build first (`npm run build`).
+expressAcceptance(t, 'sqlite3');
