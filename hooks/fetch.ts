@@ -1,7 +1,8 @@
+import * as diagnostics from 'node:diagnostics_channel';
 import { shouldInspect } from '../lib/agent';
 import { rejected } from '../lib/enforce';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
-import { callOp, followsRedirectsThrough, runWithTarget, targetFromUrl, unwrapBlocked, type EgressContext, type Target } from './net';
+import { callOp, followsRedirectsThrough, judgeUndiciRequest, newContext, runWithTarget, targetFromUrl, unwrapBlocked, type Target } from './net';
 
 /**
  * Global fetch → net.connect at call time. A block is a rejected promise
@@ -50,19 +51,25 @@ export function fetchWrapper(moduleName: string): (orig: AnyFn) => AnyFn {
     };
 }
 
+const REQUEST_CREATED = 'undici:request:create';
+
 /**
  * fetch is a global, not a module export. The hook is installed with the
  * builtins (module 'http' only makes installHooks run it at start; the
- * exports it receives are ignored).
+ * exports it receives are ignored). It also watches the requests undici
+ * creates (Node's fetch and the undici package publish the same channel),
+ * to judge redirect hops.
  */
 export const fetchHook: HookDefinition = {
   module: 'http',
   builtin: true,
   patch(exports) {
     if (typeof globalThis.fetch === 'function') wrap(globalThis, 'fetch', fetchWrapper('fetch'));
+    diagnostics.subscribe(REQUEST_CREATED, judgeUndiciRequest);
     return exports;
   },
   unpatch() {
     unwrap(globalThis, 'fetch');
+    diagnostics.unsubscribe(REQUEST_CREATED, judgeUndiciRequest);
   },
 };

@@ -14,8 +14,9 @@ import { unwrap, wrap } from '../lib/hooking';
  * already judged fs call runs (Node implements appendFile with writeFile,
  * readFileSync with openSync...). A module's own code runs with the depth
  * reset to 0 (Module.prototype._compile), so what a module does at load time
- * is judged like any other code. The ESM loader runs asynchronously and is
- * recognised per call instead (see `isLoaderCall`).
+ * is judged like any other code. The ESM loader runs asynchronously, and
+ * the source-map cache (--enable-source-maps) reads '.map' files from inside
+ * _compile: both are recognised per call instead (see `isLoaderCall`).
  */
 export const guard = { depth: 0 };
 
@@ -71,9 +72,10 @@ export function isLoaderRealpath(options: unknown): boolean {
 }
 
 /**
- * Is the direct caller of `fn` one of Node's module loaders? Only asked for
- * reads of a file: URL inside a judged scope (the shape the ESM loader uses),
- * so ordinary fs calls never pay for a stack capture.
+ * Is the direct caller of `fn` one of Node's module loaders or its
+ * source-map cache? Only asked, inside a judged scope, for the shapes those
+ * use (a file: URL; a path ending in '.map'), so ordinary fs calls never pay
+ * for a stack capture. A frame in `node:internal/` cannot be faked by data.
  */
 export function isLoaderCall(fn: AnyFn): boolean {
   const prevLimit = Error.stackTraceLimit;
@@ -86,7 +88,7 @@ export function isLoaderCall(fn: AnyFn): boolean {
     const sites = holder.stack;
     if (!Array.isArray(sites) || sites.length === 0) return false;
     const file = (sites[0] as NodeJS.CallSite).getFileName() ?? '';
-    return file.startsWith('node:internal/modules/');
+    return file.startsWith('node:internal/modules/') || file.startsWith('node:internal/source_map/');
   } finally {
     Error.stackTraceLimit = prevLimit;
     Error.prepareStackTrace = prevPrepare;

@@ -63,10 +63,12 @@ function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation
     const o = args[1];
     if (o !== null && typeof o === 'object' && (o as { fd?: unknown }).fd != null) return undefined;
   }
-  if (isUrl(arg) && site.self !== undefined && isLoaderCall(site.self)) return undefined;
   if (spec.name.startsWith('realpath') && isLoaderRealpath(args[1])) return undefined;
   const rawPath = rawPathOf(arg);
   if (rawPath === undefined) return undefined;
+  // The shapes Node's loaders use without a cache option: the ESM loader reads a file: URL,
+  // the source-map cache (--enable-source-maps, NODE_V8_COVERAGE) a '.map' file.
+  if ((isUrl(arg) || rawPath.endsWith('.map')) && site.self !== undefined && isLoaderCall(site.self)) return undefined;
   builds++;
   const flags = flagsOf(p, args);
   const resource = { path: resolvedPath(rawPath, p, args), rawPath, flags: typeof flags === 'number' ? `0x${flags.toString(16)}` : flags };

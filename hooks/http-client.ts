@@ -3,7 +3,7 @@ import { shouldInspect } from '../lib/agent';
 import { emitErrorLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
-import { bareHost, callOp, defaultPort, followRedirectChain, knownAddress, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
+import { bareHost, callOp, defaultPort, followRedirectChain, knownAddress, newContext, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
 
 /**
  * http/https request and get → net.connect at call time. `get` is wrapped

@@ -162,9 +162,14 @@ function patchExports(exports: unknown): void {
     if (typeof C.createQuery === 'function') conn = C;
     else if (typeof (C.prototype as Record<string, unknown> | undefined)?.getConnection === 'function') pool = C;
   } else if (exports !== null && typeof exports === 'object') {
+    // Only the callback classes: mysql2/promise exports promise wrappers under the same names, which call these.
     const ex = exports as Record<string, unknown>;
-    conn = ex.Connection as Ctor | undefined;
-    pool = ex.Pool as Ctor | undefined;
+    const c = ex.Connection;
+    if (typeof c === 'function' && typeof (c as unknown as Ctor).createQuery === 'function') conn = c as unknown as Ctor;
+    const p = ex.Pool;
+    if (typeof p === 'function' && typeof ((p as unknown as Ctor).prototype as Record<string, unknown> | undefined)?.getConnection === 'function') {
+      pool = p as unknown as Ctor;
+    }
   }
   if (conn !== undefined) {
     if (typeof conn.createQuery === 'function') createQuery ??= conn.createQuery as CreateQuery;

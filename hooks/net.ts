@@ -236,6 +236,49 @@ export function unwrapBlocked(e: unknown): never {
   throw isPalisadeBlockedError(cause) ? cause : e;
 }
 
+/** undici's Request as published on 'undici:request:create' (Node's bundled undici and the package alike). */
+interface UndiciRequest {
+  origin?: unknown;
+  path?: unknown;
+  onError?: unknown;
+}
+
+function hopTarget(request: UndiciRequest): Target | undefined {
+  const o = request.origin;
+  const origin = typeof o === 'string' ? o : o instanceof URL ? o.origin : undefined;
+  if (origin === undefined) return undefined;
+  return targetFromUrl(typeof request.path === 'string' && request.path.startsWith('/') ? origin + request.path : origin);
+}
+
+/**
+ * Subscriber of 'undici:request:create': every request undici creates. In
+ * a fetch/undici context, a request to an origin not judged yet is a
+ * redirect the client follows itself — it may reuse a pooled socket, so no
+ * connect-time check would see it. It is judged with the URL the app asked
+ * for, and a block fails the request before it is queued (Request.onError
+ * marks it aborted, so it is never written).
+ */
+export function judgeUndiciRequest(message: unknown): void {
+  try {
+    if (!shouldInspect('net.connect')) return;
+    const ctx = egress.getStore();
+    if (ctx === undefined || !ctx.followsRedirects) return;
+    const request = (message as { request?: UndiciRequest } | null)?.request;
+    if (request === undefined || request === null) return;
+    const hop = hopTarget(request);
+    if (hop === undefined) return;
+    const key = hostKey(hop.host);
+    if (ctx.judged.some((j) => hostKey(j.host) === key && j.port === hop.port)) return;
+    ctx.judged.push(hop);
+    const chain: Target = { ...hop, rawHost: ctx.target.rawHost };
+    if (ctx.target.url !== undefined) chain.url = ctx.target.url;
+    const err = check('net.connect', callOp, chain, 'undici', 'redirect');
+    if (err !== undefined && typeof request.onError === 'function') (request.onError as (e: Error) => void).call(request, err);
+  } catch {
+    // A throwing subscriber would surface as an uncaught exception: fail open.
+  }
+}
+
 /* ---------------------------- connect time ---------------------------- */
 
 interface ConnectInfo {

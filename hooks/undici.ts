@@ -4,7 +4,7 @@ import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { fetchWrapper } from './fetch';
-import { callOp, followsRedirectsThrough, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
+import { callOp, followsRedirectsThrough, newContext, runWithTarget, targetFromUrl, type Target } from './net';
 
 /**
  * The undici package → net.connect at call time: the top-level request,

@@ -1,5 +1,5 @@
 import type { Detector, Finding, SpawnResource, TaintInput } from '../types';
-import { overlaps, spansOf } from '../taint/overlap';
+import { overlaps, spansOf, type Overlap } from '../taint/overlap';
 import { analyseShell, type ShellToken } from './shell';
 
 /**
@@ -33,9 +33,11 @@ export const detectCommandInjection: Detector<'process.spawn'> = (resource, inpu
 
 function checkShellResource(resource: SpawnResource, inputs: readonly TaintInput[]): Finding | undefined {
   const command = resource.command ?? resource.args[resource.args.length - 1] ?? '';
+  const found = overlaps(command, inputs, MIN_LENGTH);
+  if (found.length === 0) return undefined;
   // On Windows `shell: true` means cmd.exe, whose quoting and metacharacters differ from sh.
-  if (programName(resource.file) === 'cmd') return checkCmdCommand(command, inputs, true, undefined, 'cmd');
-  return checkShellCommand(command, inputs, true, 0, undefined);
+  if (programName(resource.file) === 'cmd') return checkCmdCommand(command, found, true, undefined, 'cmd');
+  return checkShellCommand(command, inputs, true, 0, undefined, found);
 }
 
 /**
@@ -45,12 +47,11 @@ function checkShellResource(resource: SpawnResource, inputs: readonly TaintInput
  */
 function checkCmdCommand(
   command: string,
-  inputs: readonly TaintInput[],
+  found: readonly Overlap[],
   shell: boolean,
   argIndex: number | undefined,
   program: string,
 ): Finding | undefined {
-  const found = overlaps(command, inputs, MIN_LENGTH);
   for (const o of found) {
     if (o.direction === 'payload-in-input') {
       if (command.indexOf(' ') > 0) return finding(o.input, 'input contains the whole cmd command line', shortText(command), shell, argIndex);
@@ -95,8 +96,8 @@ function checkShellCommand(
   shell: boolean,
   nesting: number,
   argIndex: number | undefined,
+  found: readonly Overlap[] = overlaps(command, inputs, MIN_LENGTH),
 ): Finding | undefined {
-  const found = overlaps(command, inputs, MIN_LENGTH);
   if (found.length === 0) return undefined;
   const analysis = analyseShell(command);
   const where = argIndex === undefined ? '' : ` in the script at argv[${argIndex}]`;
@@ -360,7 +361,7 @@ function checkElement(
   }
   const sc = plan.scripts.find((x) => x.index === index);
   if (sc !== undefined) {
-    if (sc.kind === 'cmd' && sc.program === 'cmd') return checkCmdCommand(el, [input], shell, index, sc.program);
+    if (sc.kind === 'cmd' && sc.program === 'cmd') return checkCmdCommand(el, overlaps(el, [input], MIN_LENGTH), shell, index, sc.program);
     if (sc.kind === 'posix') {
       if (nesting >= MAX_NESTING) return undefined;
       const f = checkShellCommand(el, [input], shell, nesting + 1, index);

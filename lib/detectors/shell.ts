@@ -52,7 +52,7 @@ export interface ShellToken {
   close: number;
   /** Inside double quotes or a here-document (for words: the word uses some quoting). */
   quoted: boolean;
-  /** Nesting level of command substitution (0 = top level). */
+  /** Nesting level of substitutions and ${…} regions (0 = top level). */
   depth: number;
   /** Words: the dequoted value (expansions kept in their source form). */
   value?: string;

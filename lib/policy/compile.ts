@@ -13,7 +13,6 @@ import {
   type AnyRule,
   type CompiledException,
   type Scope,
-  type Section,
   type Sections,
   type Subject,
 } from './scope';
@@ -137,10 +136,9 @@ class Compiler {
     return out;
   }
 
-  scope(raw: RawScope, kind: 'package' | 'route', key: string, at: readonly PathSeg[]): Scope | undefined {
+  scope(raw: RawScope, kind: 'package' | 'route', key: string, at: readonly PathSeg[]): Scope {
     const modeExplicit = raw.mode !== undefined;
     const mode = raw.mode ?? this.policyMode;
-    if (mode === 'off') return undefined;
     const name = `${kind}:${key}`;
     const prefix = kind === 'package' ? `packages.${key}` : `routes[${JSON.stringify(key)}]`;
     const base = {
@@ -216,9 +214,7 @@ export function compileDoc(doc: PolicyDoc, ctx: CompileCtx): CompiledParts {
   const mode: Mode = doc.mode ?? 'monitor';
   const c = new Compiler(ctx, mode);
   const injection = {} as Record<AttackKind, Mode>;
-  for (const [kind, key] of Object.entries(injectionKeys) as Array<[AttackKind, keyof typeof doc.injection & string]>) {
-    injection[kind] = doc.injection?.[key as 'sql'] ?? mode;
-  }
+  for (const kind of Object.keys(injectionKeys) as AttackKind[]) injection[kind] = doc.injection?.[injectionKeys[kind]] ?? mode;
   const global: Scope = {
     name: 'global',
     kind: 'global',
@@ -231,14 +227,12 @@ export function compileDoc(doc: PolicyDoc, ctx: CompileCtx): CompiledParts {
   };
   const packages: Scope[] = [];
   for (const [key, raw] of Object.entries(doc.packages ?? {})) {
-    const s = c.scope(raw, 'package', key, ['packages', key]);
-    if (s) packages.push(s);
+    packages.push(c.scope(raw, 'package', key, ['packages', key]));
   }
   packages.sort((a, b) => b.specificity - a.specificity);
   const routes: Scope[] = [];
   for (const [key, raw] of Object.entries(doc.routes ?? {})) {
-    const s = c.scope(raw, 'route', key, ['routes', key]);
-    if (s) routes.push(s);
+    routes.push(c.scope(raw, 'route', key, ['routes', key]));
   }
   const exceptions: CompiledException[] = [];
   (doc.exceptions ?? []).forEach((raw, i) => {
@@ -248,4 +242,3 @@ export function compileDoc(doc: PolicyDoc, ctx: CompileCtx): CompiledParts {
   return { mode, injection, global, packages, routes, exceptions, rules: c.rules };
 }
 
-export type { Section };

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { OperationName } from '../types';
 import { OPERATIONS } from './compile';
-import { ENV_RULE_ID } from './evaluate';
+import { ENV_RULE_ID } from './phases';
 import type { Policy } from './policy';
 import type { AnyRule, Scope, Section } from './scope';
 import { INTERPRETERS } from './rules-spawn';

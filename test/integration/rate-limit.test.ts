@@ -9,6 +9,7 @@ start({ mode: 'block', log, eventsPerSecond: 20 });
 
 t.test('an attack flood is blocked every time but logged a bounded number of times', async (t) => {
   let blocked = 0;
+  const t0 = Date.now();
   for (let i = 0; i < 2000; i++) {
     try {
       untrusted('query', { dir: `.;id #${i % 3 === 0 ? 'a' : 'b'}` }, () => cp.execSync(`ls .;id #${i % 3 === 0 ? 'a' : 'b'}`));
@@ -18,9 +19,12 @@ t.test('an attack flood is blocked every time but logged a bounded number of tim
   }
   t.equal(blocked, 2000, 'every attack blocked');
   const lines = readEvents(log).filter((e) => e.kind === 'command_injection');
-  t.ok(lines.length <= 20, `at most the burst is logged (${lines.length})`);
+  // The bucket refills at 20/s, so the bound depends on how long the loop took (a slow CI machine logs more, never unboundedly).
+  const bound = 20 * (1 + Math.ceil((Date.now() - t0) / 1000));
+  t.ok(lines.length <= bound, `at most the burst plus refill is logged (${lines.length} <= ${bound})`);
   t.ok(lines.length >= 1);
   const heap = process.memoryUsage().heapUsed;
+  const t1 = Date.now();
   for (let i = 0; i < 20000; i++) {
     try {
       untrusted('query', { ['k' + i]: `.;id ${i}` }, () => cp.execSync(`ls .;id ${i}`));
@@ -28,6 +32,7 @@ t.test('an attack flood is blocked every time but logged a bounded number of tim
       /* blocked */
     }
   }
-  t.ok(readEvents(log).length <= 60, 'distinct attacks are rate-limited too');
+  const bound2 = bound + 20 * (1 + Math.ceil((Date.now() - t1) / 1000));
+  t.ok(readEvents(log).length <= bound2, `distinct attacks are rate-limited too (<= ${bound2} of 22000)`);
   t.ok(process.memoryUsage().heapUsed - heap < 64 * 1024 * 1024, 'no unbounded growth');
 });

@@ -170,6 +170,36 @@ t.test('a tainted request that would reuse a pooled socket is judged by the addr
   }
 });
 
+t.test('a redirect to an internal host is refused even when no new socket is needed', async (t) => {
+  // The first hop goes over a unix socket (never judged at connect time: not a network
+  // destination); its 302 points at loopback. Only the redirect-hop check can refuse it.
+  const sock = path.join(dir, 'redirector.sock');
+  let served = 0;
+  const server = http.createServer((req, res) => {
+    served++;
+    res.writeHead(302, { location: `http://localhost:${b.port}/internal` });
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  t.teardown(() => server.close());
+  const url = 'http://public.example/start';
+  const viaFetch = new undici.Agent({ connect: { socketPath: sock } });
+  const [s1, e1] = await tainted(url, () => settle(fetch(url, { dispatcher: viaFetch } as RequestInit)));
+  t.equal(s1, 'err', 'global fetch: rejected');
+  t.ok(isBlock(e1), 'global fetch: the redirect hop is blocked');
+  const [s2, e2] = await tainted(url, () => settle(undici.fetch(url, { dispatcher: viaFetch })));
+  t.equal(s2, 'err', 'undici.fetch: rejected');
+  t.ok(isBlock(e2), 'undici.fetch: the redirect hop is blocked');
+  const viaInterceptor = new undici.Agent({ connect: { socketPath: sock } }).compose(undici.interceptors.redirect({ maxRedirections: 3 }));
+  const [s3, e3] = await tainted(url, () => settle(undici.request(url, { dispatcher: viaInterceptor })));
+  t.equal(s3, 'err', 'undici.request with the redirect interceptor: rejected');
+  t.ok(isBlock(e3), 'undici redirect interceptor: the hop is blocked');
+  t.equal(served, 3, 'each first hop was served, no redirect hop was');
+  const ev = readEvents(log).find((e) => e.fn === 'redirect');
+  t.match(ev, { module: 'undici', resource: { host: 'localhost', url, rawHost: 'public.example', port: b.port } }, 'the hop is judged with the URL the app asked for');
+  await viaFetch.close();
+});
+
 t.test('axios works through the http hooks', async (t) => {
   const before = b.connections();
   for (const url of [`http://127.0.0.1:${b.port}/`, `http://rebind.test:${b.port}/`, `https://localhost:${b.tlsPort}/`]) {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluate, loadPolicyText } from '../../lib/policy/index';
 import { matchArgs, compileArgPattern, wildcardMatch, type ArgPattern } from '../../lib/policy/wildcard';
-import { connect, evalOp, fsRead, fsWrite, shell, spawn, sql } from './helpers';
+import { connect, evalOp, fsRead, fsWrite, spawn, sql } from './helpers';
 
 const load = (yaml: string, vars?: Record<string, string>) => loadPolicyText(`version: 1\nmode: block\n${yaml}`, 'test.yaml', vars);
 const decision = (p: ReturnType<typeof load>, op: Parameters<typeof evaluate>[1], ctx = {}) => evaluate(p, op, ctx).decision;

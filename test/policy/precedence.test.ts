@@ -122,6 +122,7 @@ deny:
     - { id: no-nc, file: nc, mode: "off" }
 packages:
   left-pad-like: { mode: learn, allow: { net.connect: [] } }
+  quiet-pkg: { mode: "off", allow: { net.connect: [], fs.read: { mode: block, rules: [] } } }
 `);
   t.equal(evaluate(p, fsRead('/etc/passwd')).mode, 'monitor', 'section mode');
   t.equal(evaluate(p, connect('evil.com', 443)).mode, 'block', 'policy mode');
@@ -129,6 +130,8 @@ packages:
   t.equal(evaluate(p, spawn('wget')).mode, 'block');
   t.equal(evaluate(p, spawn('nc')).decision, 'allow', 'a rule in mode off does not apply');
   t.equal(evaluate(p, connect('api.example.com', 443), { package: 'left-pad-like' }).mode, 'learn', 'scope mode');
+  t.equal(evaluate(p, connect('evil.com', 443), { package: 'quiet-pkg' }).ruleId, 'allow.net.connect', 'a scope in mode off contributes nothing by default...');
+  t.equal(evaluate(p, fsRead('/srv/x'), { package: 'quiet-pkg' }).ruleId, 'packages.quiet-pkg.allow.fs.read', '...but a section inside it with its own mode applies');
   t.equal(loadPolicyText('version: 1\n', 'x').mode, 'monitor', 'default mode is monitor');
 });
 

@@ -39,6 +39,7 @@ let tCEnd = new Int32Array(0);
 let tEsc = new Uint8Array(0);
 let tExec = new Uint8Array(0);
 let count = 0;
+let lexedAll = false;
 grow(256);
 
 const lexA = new SqlLexer();
@@ -72,7 +73,8 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   let candidates: TaintInput[] | undefined;
   for (const input of inputs) {
     const v = input.value;
-    if (v.length >= 2 && (v.length > text.length || mayOccur(v))) (candidates ??= []).push(input);
+    if (typeof v !== 'string' || v.length < 2) continue;
+    if ((v.length > text.length || mayOccur(v)) && !isOneWord(v)) (candidates ??= []).push(input);
   }
   if (candidates !== undefined) {
     for (const o of overlaps(text, candidates, 2)) {
@@ -101,6 +103,7 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   const mayHoldEscaped = text.indexOf("''") >= 0 || text.indexOf('\\') >= 0;
   for (const input of inputs) {
     const v = input.value;
+    if (typeof v !== 'string') continue;
     if (v.length === 1) {
       // One character cannot add SQL by itself; it matters only when it breaks a quoted literal.
       const c = v.charCodeAt(0);
@@ -165,6 +168,19 @@ function mayOccur(v: string): boolean {
   return BIGRAMS[(v.charCodeAt(m - 1) * 31 + v.charCodeAt(m)) & 4095] === g;
 }
 
+/**
+ * ASCII letters, digits and `_` only: wherever such an input lands it is part
+ * of one word or number, or data inside a literal or comment. It cannot add an
+ * operator, a quote, a comment or a second word.
+ */
+function isOneWord(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95)) return false;
+  }
+  return true;
+}
+
 function hasQuoteOrBackslash(v: string): boolean {
   return v.indexOf("'") >= 0 || v.indexOf('\\') >= 0 || v.indexOf('"') >= 0;
 }
@@ -222,10 +238,22 @@ function grow(min: number): void {
   cap = next;
 }
 
+/** Start a table for `text`; tokens are lexed on demand, only as far as a question needs. */
 function scan(text: string, dialect: SqlDialect): void {
-  const lx = lexA.reset(text, dialect);
+  lexA.reset(text, dialect);
   count = 0;
-  for (let k = lx.next(); k !== TK.EOF; k = lx.next()) {
+  lexedAll = false;
+}
+
+/** Lex until the table covers `pos` and one token beyond it (or the end). */
+function scanTo(pos: number): void {
+  const lx = lexA;
+  while (!lexedAll && (count === 0 || tEnd[count - 1] <= pos)) {
+    const k = lx.next();
+    if (k === TK.EOF) {
+      lexedAll = true;
+      return;
+    }
     if (count === cap) grow(cap + 1);
     tKind[count] = k;
     tStart[count] = lx.start;
@@ -239,6 +267,7 @@ function scan(text: string, dialect: SqlDialect): void {
 }
 
 function significantTokens(): number {
+  scanTo(Infinity);
   let n = 0;
   for (let i = 0; i < count; i++) if (tKind[i] !== TK.COMMENT) n++;
   return n;
@@ -260,6 +289,7 @@ function tokenAt(pos: number): number {
 }
 
 function checkSingle(text: string, dialect: SqlDialect, v: string): Hit | undefined {
+  scanTo(Infinity);
   for (const span of spansOf(text, v)) {
     const i = tokenAt(span.start);
     if (i < 0 || span.start >= tEnd[i]) continue;
@@ -273,6 +303,7 @@ function checkSingle(text: string, dialect: SqlDialect, v: string): Hit | undefi
 }
 
 function checkSpan(text: string, dialect: SqlDialect, value: string, s: number, e: number): Hit | undefined {
+  scanTo(e);
   const i = tokenAt(s);
   const inside = i >= 0 && s < tEnd[i];
   const within = inside && e <= tEnd[i];
@@ -289,6 +320,7 @@ function checkSpan(text: string, dialect: SqlDialect, value: string, s: number, 
     }
   }
   if ((!inside || s === tStart[i]) && isOperand(text, s, e)) return undefined;
+  scanTo(Infinity);
   const repl = standIn(text, i, inside, s, e);
   if (sameShape(text, dialect, i, s, e, repl)) return undefined;
   if (within && (tKind[i] === TK.STRING || tKind[i] === TK.QIDENT) && decodeContent(text, i).includes(value)) {
