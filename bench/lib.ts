@@ -18,11 +18,19 @@ export interface Configuration {
   env: Record<string, string>;
 }
 
-export const BASE_CONFIGS: Configuration[] = [
-  { name: 'bare', register: false, env: {} },
-  { name: 'monitor', register: true, env: { PALISADE_MODE: 'monitor' } },
-  { name: 'block', register: true, env: { PALISADE_MODE: 'block' } },
-];
+/**
+ * The four configurations of the macro suite. The strict preset denies what
+ * an app has not declared, so the bench uses a copy of policies/strict.yaml
+ * that grants the bench apps' needs (see bench/policies/strict-bench.yaml).
+ */
+export const BARE: Configuration = { name: 'bare', register: false, env: {} };
+export const MONITOR: Configuration = { name: 'monitor', register: true, env: { PALISADE_MODE: 'monitor', PALISADE_POLICY: '' } };
+export const BLOCK_DEFAULT: Configuration = { name: 'block + default', register: true, env: { PALISADE_MODE: 'block', PALISADE_POLICY: path.join(ROOT, 'policies', 'default.yaml') } };
+export const BLOCK_STRICT: Configuration = { name: 'block + strict', register: true, env: { PALISADE_MODE: 'block', PALISADE_POLICY: path.join(ROOT, 'bench', 'policies', 'strict-bench.yaml') } };
+export const BASE_CONFIGS: Configuration[] = [BARE, MONITOR, BLOCK_DEFAULT, BLOCK_STRICT];
+
+/** Where the bench apps' Palisade events go (one file per runner process; read by the runner for sanity checks). */
+export const EVENT_LOG = path.join(os.tmpdir(), `palisade-bench-${process.pid}.log`);
 
 export interface StartedApp {
   port: number;
@@ -30,11 +38,11 @@ export interface StartedApp {
   stop(): Promise<void>;
 }
 
-export async function startBenchApp(script: string, config: Configuration, extraEnv: Record<string, string> = {}): Promise<StartedApp> {
-  const args = [...(config.register ? ['--require', 'palisade/register'] : []), script];
+export async function startBenchApp(script: string, config: Configuration, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<StartedApp> {
+  const args = [...nodeArgs, ...(config.register ? ['--require', 'palisade/register'] : []), script];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', PALISADE_LOG: path.join(os.tmpdir(), `palisade-bench-${process.pid}.log`), ...config.env, ...extraEnv },
+    env: { ...process.env, PORT: '0', PALISADE_LOG: EVENT_LOG, ...config.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

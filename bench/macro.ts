@@ -1,11 +1,11 @@
 import autocannon from 'autocannon';
 import * as path from 'node:path';
-import { BASE_CONFIGS, fmt, median, ROOT, startBenchApp, type BenchResult, type Configuration } from './lib';
+import { fmt, median, ROOT, startBenchApp, type BenchResult, type Configuration } from './lib';
 
 /**
  * HTTP throughput of an app bare vs under Palisade. Each configuration runs
- * in its own process; configurations alternate (A B C A B C …) so drift on
- * the machine hits all alike; we report medians and ratios to bare.
+ * in its own process; configurations alternate (A B C D A B C D …) so drift
+ * on the machine hits all alike; we report medians and ratios to bare.
  */
 export interface Route {
   name: string;
@@ -13,12 +13,14 @@ export interface Route {
   method?: string;
   body?: string;
   headers?: Record<string, string>;
+  /** Configurations this route is not run under, with why (e.g. no database). */
+  skip?: string;
 }
 
 export interface MacroOptions {
   script: string;
   routes: Route[];
-  configs?: Configuration[];
+  configs: Configuration[];
   rounds?: number;
   seconds?: number;
   connections?: number;
@@ -32,36 +34,66 @@ interface Sample {
   rss: number;
 }
 
-async function once(port: number, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss'>> {
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  requests: number;
+}
+
+export async function load(port: number, route: Route, o: { seconds?: number; amount?: number; connections: number }): Promise<LoadResult> {
   const r = await autocannon({
     url: `http://127.0.0.1:${port}${route.path}`,
     method: (route.method ?? 'GET') as 'GET',
     body: route.body,
     headers: route.headers,
-    connections,
-    duration: seconds,
+    connections: o.connections,
+    ...(o.amount !== undefined ? { amount: o.amount } : { duration: o.seconds ?? 1 }),
   });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, requests: r.requests.total };
+}
+
+async function once(port: number, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss'>> {
+  const r = await load(port, route, { seconds, connections });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${route.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+  return r;
+}
+
+export async function memoryOf(port: number, gc = false): Promise<NodeJS.MemoryUsage> {
+  const res = await fetch(`http://127.0.0.1:${port}/__mem${gc ? '?gc=1' : ''}`);
+  return (await res.json()) as NodeJS.MemoryUsage;
+}
+
+export function roundsFromEnv(): number {
+  return Number(process.env.BENCH_ROUNDS ?? 3);
+}
+
+export function secondsFromEnv(): number {
+  return Number(process.env.BENCH_SECONDS ?? 5);
 }
 
 export async function runMacro(o: MacroOptions): Promise<BenchResult> {
-  const configs = o.configs ?? BASE_CONFIGS;
-  const rounds = o.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
-  const seconds = o.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
+  const configs = o.configs;
+  const rounds = o.rounds ?? roundsFromEnv();
+  const seconds = o.seconds ?? secondsFromEnv();
   const connections = o.connections ?? 10;
+  const routes = o.routes.filter((r) => r.skip === undefined);
   const samples = new Map<string, Sample[]>();
   for (let round = 0; round < rounds; round++) {
-    for (const config of configs) {
+    // Rotate the starting configuration so none always runs first (or right after a cold machine).
+    const order = configs.map((_, i) => configs[(i + round) % configs.length]!);
+    for (const config of order) {
       const app = await startBenchApp(path.resolve(ROOT, o.script), config, o.env);
       try {
-        for (const route of o.routes) {
+        for (const route of routes) {
           await once(app.port, route, 1, connections); // warm-up: JIT, connection pools
           const s = await once(app.port, route, seconds, connections);
-          const rss = await fetch(`http://127.0.0.1:${app.port}/__rss`).then((r) => r.json() as Promise<{ rss: number }>);
+          const mem = await memoryOf(app.port);
           const key = `${route.name}|${config.name}`;
           if (!samples.has(key)) samples.set(key, []);
-          samples.get(key)!.push({ ...s, rss: rss.rss });
+          samples.get(key)!.push({ ...s, rss: mem.rss });
         }
       } finally {
         await app.stop();
@@ -69,7 +101,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     }
   }
   const rows: Array<Record<string, string | number>> = [];
-  for (const route of o.routes) {
+  for (const route of routes) {
     const bare = samples.get(`${route.name}|${configs[0]!.name}`)!;
     const bareRps = median(bare.map((s) => s.rps));
     const bareRss = median(bare.map((s) => s.rss));
@@ -78,6 +110,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       const rps = median(s.map((x) => x.rps));
       const rss = median(s.map((x) => x.rss));
       rows.push({
+        app: path.basename(o.script, '.js'),
         route: route.name,
         config: config.name,
         'req/s': Math.round(rps),
@@ -89,8 +122,10 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       });
     }
   }
+  const notes = o.routes.filter((r) => r.skip !== undefined).map((r) => `Skipped ${r.name}: ${r.skip}`);
   return {
     name: `HTTP: ${path.basename(o.script)} (${rounds} alternating rounds × ${seconds}s, ${connections} connections, medians)`,
     rows,
+    notes,
   };
 }

@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { machine, markdownTable, ROOT, type BenchResult } from './lib';
-import { runMacro } from './macro';
+import { BASE_CONFIGS, EVENT_LOG, machine, markdownTable, ROOT, type BenchResult } from './lib';
+import { roundsFromEnv, runMacro, secondsFromEnv, type Route } from './macro';
+import { orderBody, preparePg, startUpstream } from './fixtures';
 
 /**
  * `npm run bench`: the whole suite, one run, written to bench/results.md.
- * BENCH_ROUNDS and BENCH_SECONDS shorten or lengthen the macro runs;
- * BENCH_ONLY=macro|micro picks a part.
+ * BENCH_ROUNDS and BENCH_SECONDS scale the macro runs; BENCH_ONLY picks parts
+ * (comma-separated: macro, micro, memory, detectors).
  */
 type Suite = { name: string; run: () => Promise<BenchResult | BenchResult[]> };
 
@@ -18,26 +20,68 @@ function optional(file: string): Suite[] {
   return mod.run ? [{ name: file, run: mod.run }] : [];
 }
 
+/** Every HTTP app and route, one combined table. */
+async function macro(): Promise<BenchResult> {
+  const upstream = await startUpstream();
+  const pg = await preparePg();
+  const order: Route = {
+    name: 'realistic: POST /order (25-field JSON, file, 2 pg queries, loopback HTTP)',
+    path: '/order',
+    method: 'POST',
+    body: orderBody(),
+    headers: { 'content-type': 'application/json' },
+    ...(pg.table === undefined ? { skip: pg.reason } : {}),
+  };
+  const before = fs.existsSync(EVENT_LOG) ? fs.statSync(EVENT_LOG).size : 0;
+  try {
+    const env = { BENCH_UPSTREAM_PORT: String(upstream.port), ...(pg.table !== undefined ? { BENCH_PG_TABLE: pg.table } : {}) };
+    const parts = [
+      await runMacro({ script: 'bench/apps/express.js', routes: [{ name: 'empty route', path: '/empty' }, order], configs: BASE_CONFIGS, env }),
+      await runMacro({ script: 'bench/apps/fastify.js', routes: [{ name: 'empty route', path: '/empty' }], configs: BASE_CONFIGS }),
+      await runMacro({ script: 'bench/apps/http.js', routes: [{ name: 'empty route', path: '/empty' }], configs: BASE_CONFIGS }),
+    ];
+    const notes = parts.flatMap((p) => p.notes ?? []);
+    notes.push(
+      'Configurations: bare = no Palisade; monitor = PALISADE_MODE=monitor, no policy; block + default = policies/default.yaml ' +
+        '(injection blocking, no behaviour sections); block + strict = bench/policies/strict-bench.yaml, the strict preset with ' +
+        'package scopes on and the bench apps\' needs granted.',
+    );
+    const events = palisadeEventsSince(before);
+    notes.push(
+      events.length === 0
+        ? 'No Palisade events were logged during the macro runs (every measured request was on the allow path).'
+        : `WARNING: ${events.length} Palisade events were logged during the macro runs, e.g. ${events[0]!.slice(0, 300)}`,
+    );
+    return {
+      name: `HTTP throughput (${roundsFromEnv()} alternating rounds × ${secondsFromEnv()} s per configuration, 10 connections, medians)`,
+      rows: parts.flatMap((p) => p.rows),
+      notes,
+    };
+  } finally {
+    await upstream.stop();
+    await pg.drop();
+  }
+}
+
+function palisadeEventsSince(offset: number): string[] {
+  if (!fs.existsSync(EVENT_LOG)) return [];
+  const text = fs.readFileSync(EVENT_LOG, 'utf8').slice(offset);
+  return text.split('\n').filter((l) => l.includes('"schema":"palisade.event/1"'));
+}
+
 async function main(): Promise<void> {
-  const only = process.env.BENCH_ONLY;
+  const only = process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === '' ? undefined : new Set(process.env.BENCH_ONLY.split(','));
+  const want = (part: string): boolean => only === undefined || only.has(part);
   const suites: Suite[] = [];
-  if (only === undefined || only === 'macro') {
-    suites.push({
-      name: 'express',
-      run: () =>
-        runMacro({
-          script: 'bench/apps/express.js',
-          routes: [
-            { name: 'empty route', path: '/empty' },
-            { name: 'spawn route', path: '/spawn?name=world' },
-          ],
-        }),
-    });
-  }
-  if (only === undefined || only === 'micro') {
-    for (const f of ['sql-detector.js', 'detectors-misc.js', 'policy.js', 'micro.js']) suites.push(...optional(f));
-  }
-  let md = `# Benchmark results\n\nMachine: ${machine()}\n\nRatios are against the bare app in the same run; configurations alternate between rounds.\n\n`;
+  if (want('macro')) suites.push({ name: 'macro', run: macro });
+  if (want('micro')) suites.push(...optional('micro.js'));
+  if (want('detectors')) for (const f of ['sql-detector.js', 'shell-detector.js', 'detectors-misc.js', 'policy.js']) suites.push(...optional(f));
+  if (want('memory')) suites.push(...optional('memory.js'));
+  const started = Date.now();
+  let md =
+    `# Benchmark results\n\nMachine: ${machine()}\n\nLoad average at start: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}. ` +
+    'Ratios are against bare in the same run; configurations run in separate processes and alternate between rounds. ' +
+    'Reproduce with `npm run bench` (see docs/performance.md).\n\n';
   for (const s of suites) {
     process.stderr.write(`bench: ${s.name}…\n`);
     const results = await s.run();
@@ -47,12 +91,15 @@ async function main(): Promise<void> {
       md += section;
     }
   }
+  md += `Suite time: ${((Date.now() - started) / 60000).toFixed(1)} min; load average at end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}.\n`;
   const out = path.join(ROOT, 'bench', 'results.md');
   fs.writeFileSync(out, md);
+  fs.rmSync(EVENT_LOG, { force: true });
   process.stderr.write(`bench: wrote ${path.relative(process.cwd(), out)}\n`);
 }
 
 main().catch((err: unknown) => {
   console.error(err);
+  fs.rmSync(EVENT_LOG, { force: true });
   process.exit(1);
 });

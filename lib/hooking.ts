@@ -79,10 +79,15 @@ export function check<A extends unknown[]>(
 
 const unsupportedReported = new Set<string>();
 
+// Captured before any hook is installed: Palisade reading a package's version
+// while it loads is not the app's file access (a strict policy would
+// otherwise judge it and blame require-in-the-middle, the frame calling us).
+const readFileSync = fs.readFileSync;
+
 function versionOf(basedir: string | undefined): string | undefined {
   if (basedir === undefined) return undefined;
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(basedir, 'package.json'), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(path.join(basedir, 'package.json'), 'utf8')) as { version?: unknown };
     return typeof pkg.version === 'string' ? pkg.version : undefined;
   } catch {
     return undefined;
@@ -118,7 +123,7 @@ export function installHooks(defs: readonly HookDefinition[], onWarn: (msg: stri
   if (packageDefs.size > 0) {
     const apply = (exports: unknown, name: string, basedir: string | undefined): unknown => {
       const def = packageDefs.get(name);
-      return def === undefined ? exports : applyPackageHook(def, exports, basedir, installed, onWarn);
+      return def === undefined ? exports : applyPackageHook(def, exports, name, basedir, installed, onWarn);
     };
     new RequireHook([...packageDefs.keys()], { internals: false }, apply as unknown as OnRequireFn);
     installEsmHooks([...packageDefs.keys()], apply);
@@ -130,6 +135,7 @@ export function installHooks(defs: readonly HookDefinition[], onWarn: (msg: stri
 function applyPackageHook(
   def: HookDefinition,
   exports: unknown,
+  file: string,
   basedir: string | undefined,
   installed: InstalledHooks,
   onWarn: (msg: string, extra: Record<string, unknown>) => void,
@@ -145,7 +151,7 @@ function applyPackageHook(
     return exports;
   }
   try {
-    const out = def.patch(exports, def.module);
+    const out = def.patch(exports, file);
     if (!installed.packages.includes(def.module)) installed.packages.push(def.module);
     return out ?? exports;
   } catch (err) {

@@ -147,26 +147,34 @@ export function parseHostSpelling(host: string): string | undefined {
   return isDottedQuad(hostname) ? hostname : undefined;
 }
 
-/** Canonical dotted-decimal (no leading zeros, each part ≤ 255): the form resolvers return. */
-function isDottedQuad(s: string): boolean {
-  let parts = 0;
+/**
+ * Octets of a canonical dotted-decimal address (no leading zeros, each part
+ * ≤ 255) — the form resolvers return — or undefined. Building the ipaddr.js
+ * object from octets skips its regex-based parser on the hot path.
+ */
+function dottedQuad(s: string): number[] | undefined {
+  const octets: number[] = [];
   let value = 0;
   let digits = 0;
   for (let i = 0; i <= s.length; i++) {
     const c = i < s.length ? s.charCodeAt(i) : 46;
     if (c === 46) {
-      if (digits === 0 || value > 255) return false;
-      parts++;
+      if (digits === 0 || value > 255 || octets.length === 4) return undefined;
+      octets.push(value);
       value = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57) {
-      if (digits === 1 && value === 0) return false;
+      if (digits === 1 && value === 0) return undefined;
       value = value * 10 + (c - 48);
       digits++;
-      if (digits > 3) return false;
-    } else return false;
+      if (digits > 3) return undefined;
+    } else return undefined;
   }
-  return parts === 4;
+  return octets.length === 4 ? octets : undefined;
+}
+
+function isDottedQuad(s: string): boolean {
+  return dottedQuad(s) !== undefined;
 }
 
 function classifyV4(v4: ipaddr.IPv4): { cls: AddressClass; address: string; service?: string } {
@@ -197,7 +205,7 @@ export function inspectAddress(addr: string): AddressInfo {
   const literal = parseHostSpelling(addr);
   if (literal === undefined) return INVALID;
   if (!literal.includes(':')) {
-    const r = classifyV4(ipaddr.IPv4.parse(literal));
+    const r = classifyV4(new ipaddr.IPv4(dottedQuad(literal) ?? [0, 0, 0, 0]));
     return r.service === undefined ? { class: r.cls, address: r.address } : { class: r.cls, address: r.address, service: r.service };
   }
   const v6 = ipaddr.IPv6.parse(literal);

@@ -109,7 +109,7 @@ function hostOfInput(v: string): { host: string; port: string } | undefined {
  * could turn into it — an IP spelling (hex digits, 'x', '.', ':', brackets),
  * percent-encoding, backslashes or non-ASCII (full-width digits, IDNA).
  */
-function mayNameHost(v: string, resource: NetResource): boolean {
+function mayNameHost(v: string, resource: NetResource, decoded = false): boolean {
   let start = 0;
   const scheme = v.indexOf('://');
   if (scheme !== -1) start = scheme + 3;
@@ -125,7 +125,17 @@ function mayNameHost(v: string, resource: NetResource): boolean {
   let ipLike = true;
   for (let i = start; i < end; i++) {
     const c = v.charCodeAt(i);
-    if (c >= 0x80 || c === 0x25 || c === 0x5c) return true;
+    if (c === 0x25 && !decoded) {
+      // The URL parser percent-decodes hosts: judge the decoded text instead.
+      let text: string;
+      try {
+        text = decodeURIComponent(v.slice(start, end));
+      } catch {
+        return false;
+      }
+      return mayNameHost(text, resource, true);
+    }
+    if (c >= 0x80 || c === 0x5c) return true;
     const l = c | 0x20;
     if (!((c >= 0x30 && c <= 0x3a) || (l >= 0x61 && l <= 0x66) || l === 0x78 || c === 0x2e || c === 0x5b || c === 0x5d)) ipLike = false;
   }
@@ -166,16 +176,31 @@ function intersects(a: { start: number; end: number }, b: { start: number; end: 
  * normalised URL and apps that trim or reassemble what they were sent.
  */
 export function inputChoosesHost(resource: NetResource, value: string): boolean {
+  return choosesHost(hostFacts(resource), resource, value);
+}
+
+/** Per-resource facts, computed once per detector call rather than once per input. */
+interface HostFacts {
+  hostIsIp: boolean;
+  span: { start: number; end: number } | undefined;
+}
+
+function hostFacts(resource: NetResource): HostFacts {
+  const hs = resource.url === undefined ? undefined : hostSpan(resource.url);
+  return {
+    hostIsIp: parseHostSpelling(resource.rawHost ?? resource.host) !== undefined,
+    span: hs !== undefined && hs.end > hs.start ? hs : undefined,
+  };
+}
+
+function choosesHost(facts: HostFacts, resource: NetResource, value: string): boolean {
   if (value.length === 0) return false;
-  const hostIsIp = parseHostSpelling(resource.rawHost ?? resource.host) !== undefined;
-  const partialCounts = !hostIsIp && hasHostStructure(value);
-  if (resource.url !== undefined) {
-    const hs = hostSpan(resource.url);
-    if (hs !== undefined && hs.end > hs.start) {
-      for (const s of spansOf(resource.url, value)) {
-        if (!intersects(s, hs)) continue;
-        if ((s.start <= hs.start && s.end >= hs.end) || partialCounts) return true;
-      }
+  const partialCounts = !facts.hostIsIp && hasHostStructure(value);
+  if (resource.url !== undefined && facts.span !== undefined) {
+    const hs = facts.span;
+    for (const s of spansOf(resource.url, value)) {
+      if (!intersects(s, hs)) continue;
+      if ((s.start <= hs.start && s.end >= hs.end) || partialCounts) return true;
     }
   }
   const raw = resource.rawHost ?? resource.host;
@@ -197,8 +222,9 @@ export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   if (inputs.length === 0) return undefined;
   const dest = destination(resource);
   if (dest === undefined || !INTERNAL_CLASSES.has(dest.info.class)) return undefined;
+  const facts = hostFacts(resource);
   for (const input of inputs) {
-    if (!inputChoosesHost(resource, input.value)) continue;
+    if (!choosesHost(facts, resource, input.value)) continue;
     return finding(resource, input, dest);
   }
   return undefined;

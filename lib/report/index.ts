@@ -134,7 +134,8 @@ export class Reporter {
     const eventId = randomUUID();
     const frames = e.frames ?? captureFrames();
     const frame = firstAppFrame(frames);
-    const key = `${e.kind}|${e.action}|${e.op?.name ?? ''}|${e.input?.source ?? ''}|${e.rule ?? ''}|${frame?.file ?? ''}:${frame?.line ?? 0}`;
+    // Same attack from the same place: one line a minute. A different payload is a different event (the token bucket still bounds those).
+    const key = `${e.kind}|${e.action}|${e.op?.name ?? ''}|${e.input?.source ?? ''}|${e.input?.value.slice(0, 64) ?? ''}|${e.rule ?? ''}|${frame?.file ?? ''}:${frame?.line ?? 0}`;
     const admission = this.limiter.admit(key);
     if (!admission.emit) return eventId;
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { analyzeSql, detectSqlInjection, tokenize } from '../../lib/detectors/sql/index';
 import type { SqlDialect, SqlKind, TaintInput } from '../../lib/types';
-import { DIALECTS, NOISE, attacksFor, benignFor, input } from './corpus/sql';
+import { DIALECTS, NOISE, attacksFor, benignFor, escapeFor, fill, input } from './corpus/sql';
 
 const MIN_PER_DIALECT = 200;
 
@@ -132,6 +132,73 @@ t.test('edges of "one value": names, literal lists, signs, and what is still SQL
   t.equal(q('mysql', "SELECT * FROM t WHERE a = 'it\\'s'", "it's"), undefined, 'backslash-escaped quote inside a literal');
   t.ok(q('mysql', "SELECT * FROM t WHERE a = 'x\\' AND b = 'y'", 'x\\'), 'a trailing backslash that swallows the closing quote');
   t.equal(q('postgres', "SELECT * FROM t WHERE a = 'x\\' AND b = 'y'", 'x\\'), undefined, 'PostgreSQL standard strings have no backslash escapes');
+});
+
+t.test('properly escaped values never trigger, whatever they contain (random)', async (t) => {
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const alphabet = ["'", '"', '\\', '`', '-', '--', '#', '/*', '*/', ';', ' ', 'a', 'OR', '1', '=', '$$', '$', '(', ')', ',', '\n', 'é', '%', '_'];
+  const templates = [
+    "SELECT * FROM t WHERE a = '§'",
+    "SELECT * FROM t WHERE a = '§' AND b = '§'",
+    "INSERT INTO t VALUES ('§', 1)",
+    "SELECT * FROM t WHERE a LIKE '%§%' -- note",
+    "SELECT * FROM t WHERE a = '§' /* x = 1; */ AND b = (1)",
+  ];
+  let checked = 0;
+  for (const d of DIALECTS) {
+    for (let i = 0; i < 4000; i++) {
+      let v = '';
+      for (let k = 1 + rand(8); k > 0; k--) v += alphabet[rand(alphabet.length)];
+      const text = fill(templates[rand(templates.length)], escapeFor(d, v));
+      const f = detectSqlInjection({ driver: 'random', dialect: d, text }, [...NOISE, input(v)]);
+      if (f !== undefined) {
+        t.fail(`${d}: false positive for ${JSON.stringify(v)} in ${text}: ${f.reason}`);
+        return;
+      }
+      checked++;
+    }
+  }
+  t.equal(checked, 12_000);
+});
+
+t.test('every break-out of a literal is caught, whatever follows it (random)', async (t) => {
+  let seed = 777;
+  const rand = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const words = ['OR', 'AND', '1=1', 'UNION', 'SELECT', '--', '#', '/*', ';', '(', ')', "'", '"', 'x', '$$', '\\', ',', 'sleep(5)', '||'];
+  let checked = 0;
+  for (const d of DIALECTS) {
+    for (let i = 0; i < 3000; i++) {
+      let tail = '';
+      for (let k = 1 + rand(6); k > 0; k--) tail += ` ${words[rand(words.length)]}`;
+      const x = `x'${tail}`;
+      const f = detectSqlInjection({ driver: 'random', dialect: d, text: `SELECT * FROM t WHERE a = '${x}' AND b = 2` }, [...NOISE, input(x)]);
+      if (f === undefined) {
+        t.fail(`${d}: missed ${JSON.stringify(x)}`);
+        return;
+      }
+      checked++;
+    }
+  }
+  t.equal(checked, 9000);
+});
+
+t.test('a short input also seen inside a literal is not blamed for matching the app\'s SQL', async (t) => {
+  const q = (text: string, x: string) => detectSqlInjection({ driver: 'test', dialect: 'postgres', text }, [input(x)]);
+  t.equal(q("SELECT * FROM t WHERE a LIKE '%--%' -- note", '--'), undefined, 'the app quoted it; the comment is the app\'s');
+  t.ok(q('SELECT * FROM t WHERE a = 1 -- note', '--'), 'with no quoted twin, it is judged where it is');
+  const long = 'x; DROP TABLE t';
+  t.ok(q(`SELECT * FROM t WHERE a = '${long}' ORDER BY ${long}`, long), 'a longer input is judged at every occurrence');
 });
 
 t.test('known limits, pinned so a change in them is deliberate (docs/detectors.md)', async (t) => {

@@ -21,6 +21,8 @@ export { tokenize, SqlLexer, type SqlToken, type SqlTokenType } from './tokenize
 /** Inputs whose whole text a query is, counted as an injection from this many tokens on. */
 const WHOLE_QUERY_MIN_TOKENS = 3;
 const SHOW = 40;
+/** Inputs this short match the app's own SQL by chance often enough to need a second look. */
+const SHORT = 4;
 
 interface Hit {
   reason: string;
@@ -94,6 +96,9 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
         if (hit === undefined) continue;
         // `''` found across the quotes of `''''` is not the input: the escaped form, inside one literal, is.
         if (hasQuoteOrBackslash(v) && insideEscapedForm(text, dialect, v, span.start, span.end)) continue;
+        // A short input the app demonstrably quoted (`--` in `LIKE '%--%'`) that also matches the app's
+        // own SQL (`-- note`) is a coincidence there, not an injection.
+        if (v.length <= SHORT && shownAsData(text, dialect, v)) break;
         return finding(o.input, dialect, hit);
       }
     }
@@ -190,6 +195,22 @@ function escapedForm(v: string, variant: number): string {
   return variant === 0 ? v.replaceAll("'", "''") : v.replace(/[\\'"]/g, '\\$&');
 }
 
+/** Does `v`, raw or escaped, occur harmlessly inside the content of a closed literal, identifier or comment? */
+function shownAsData(text: string, dialect: SqlDialect, v: string): boolean {
+  scanTo(Infinity);
+  for (let variant = -1; variant < 2; variant++) {
+    const form = variant < 0 ? v : escapedForm(v, variant);
+    if (variant >= 0 && form === v) continue;
+    for (const f of spansOf(text, form)) {
+      const i = tokenAt(f.start);
+      if (i < 0 || f.start < tCStart[i] || f.end > tCEnd[i] || f.end > tEnd[i]) continue;
+      const k = tKind[i];
+      if ((k === TK.STRING || k === TK.QIDENT || k === TK.COMMENT) && checkSpan(text, dialect, v, f.start, f.end) === undefined) return true;
+    }
+  }
+  return false;
+}
+
 /** Does [s, e) lie inside an occurrence of an escaped form of `v` that is itself harmless? */
 function insideEscapedForm(text: string, dialect: SqlDialect, v: string, s: number, e: number): boolean {
   for (let variant = 0; variant < 2; variant++) {
@@ -240,6 +261,14 @@ function grow(min: number): void {
 
 /** Start a table for `text`; tokens are lexed on demand, only as far as a question needs. */
 function scan(text: string, dialect: SqlDialect): void {
+  // One huge query must not pin a huge table for the life of the process.
+  if (cap > 65_536 && text.length < 16_384) {
+    cap = 0;
+    tKind = new Uint8Array(0);
+    tStart = tEnd = tCStart = tCEnd = new Int32Array(0);
+    tEsc = tExec = new Uint8Array(0);
+    grow(256);
+  }
   lexA.reset(text, dialect);
   count = 0;
   lexedAll = false;

@@ -152,7 +152,7 @@ export const attacks: SsrfCase[] = [
   ...INTERNAL_HOSTS.map(([h, cls]) => urlCase('http://§/api/v1/status', h, cls)),
   ...INTERNAL_HOSTS.filter(([h]) => !h.startsWith('[')).map(([h, cls]) => urlCase('https://§:8443/health', h, cls)),
   ...INTERNAL_HOSTS.filter(([h]) => !h.startsWith('[') && !/^0x|^0\d|^\d+$/.test(h)).slice(0, 12).map(([h, cls]) => optionsCase(h, 80, cls)),
-  ...['http://127.0.0.1:6379/', 'http://[::ffff:127.0.0.1]/', 'http://2130706433/', 'http://0x7f.1/', 'http://169.254.169.254/latest/meta-data/', 'http://metadata.google.internal/computeMetadata/v1/']
+  ...['http://127.0.0.1:6379/', 'http://[::ffff:127.0.0.1]/', 'http://2130706433/', 'http://0x7f.1/', 'http://169.254.169.254/latest/meta-data/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://%31%32%37.0.0.1/', 'http://LocalHost./', 'http://１２７.０.０.１/']
     .map((x) => normalisedCase(x)),
   // The input completes an app-chosen host or breaks the authority.
   urlCase('https://api.example.com§/v1/users', '@127.0.0.1', 'loopback'),

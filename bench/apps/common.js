@@ -1,0 +1,44 @@
+'use strict';
+// Shared by the bench apps: the memory/gc endpoints the runner reads, and a
+// tiny keep-alive JSON GET for the loopback service.
+
+const agents = new WeakMap();
+
+function getJson(http, port, pathname) {
+  let agent = agents.get(http);
+  if (!agent) agents.set(http, (agent = new http.Agent({ keepAlive: true, maxSockets: 16 })));
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathname, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Memory as the runner wants it; `?gc=1` collects first (the app runs with --expose-gc). */
+function memory(url) {
+  if (url.includes('gc=1') && typeof global.gc === 'function') {
+    global.gc();
+    global.gc();
+  }
+  return JSON.stringify(process.memoryUsage());
+}
+
+/** Express-style app (express.get) or a plain handler chain: add GET /__mem. */
+function diagnostics(app) {
+  app.get('/__mem', (req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(memory(req.url));
+  });
+}
+
+module.exports = { getJson, memory, diagnostics };
