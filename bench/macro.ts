@@ -32,6 +32,8 @@ interface Sample {
   p50: number;
   p99: number;
   rss: number;
+  /** App process CPU time (user + system) per request, µs. */
+  cpu: number;
 }
 
 export interface LoadResult {
@@ -56,14 +58,18 @@ export async function load(port: number, route: Route, o: { seconds?: number; am
 }
 
 async function once(port: number, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss'>> {
+  const before = await memoryOf(port);
   const r = await load(port, route, { seconds, connections });
+  const after = await memoryOf(port);
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${route.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r;
+  return { ...r, cpu: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.requests) };
 }
 
-export async function memoryOf(port: number, gc = false): Promise<NodeJS.MemoryUsage> {
+export type AppMemory = NodeJS.MemoryUsage & { cpuMicros: number };
+
+export async function memoryOf(port: number, gc = false): Promise<AppMemory> {
   const res = await fetch(`http://127.0.0.1:${port}/__mem${gc ? '?gc=1' : ''}`);
-  return (await res.json()) as NodeJS.MemoryUsage;
+  return (await res.json()) as AppMemory;
 }
 
 export function roundsFromEnv(): number {
@@ -105,16 +111,20 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     const bare = samples.get(`${route.name}|${configs[0]!.name}`)!;
     const bareRps = median(bare.map((s) => s.rps));
     const bareRss = median(bare.map((s) => s.rss));
+    const bareCpu = median(bare.map((s) => s.cpu));
     for (const config of configs) {
       const s = samples.get(`${route.name}|${config.name}`)!;
       const rps = median(s.map((x) => x.rps));
       const rss = median(s.map((x) => x.rss));
+      const cpu = median(s.map((x) => x.cpu));
       rows.push({
         app: path.basename(o.script, '.js'),
         route: route.name,
         config: config.name,
         'req/s': Math.round(rps),
         'ratio to bare': fmt(rps / bareRps),
+        'app CPU µs/req': fmt(cpu, 0),
+        'CPU ratio': fmt(cpu / bareCpu),
         'p50 ms': fmt(median(s.map((x) => x.p50)), 1),
         'p99 ms': fmt(median(s.map((x) => x.p99)), 1),
         'RSS MB': fmt(rss / 1048576, 1),

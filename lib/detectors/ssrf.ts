@@ -125,6 +125,8 @@ function mayNameHost(v: string, resource: NetResource, decoded = false): boolean
   let ipLike = true;
   for (let i = start; i < end; i++) {
     const c = v.charCodeAt(i);
+    // Forbidden host code points: the URL parser would reject the input.
+    if (c <= 0x20 || c === 0x3c || c === 0x3e || c === 0x5e || c === 0x7c || c === 0x7f) return false;
     if (c === 0x25 && !decoded) {
       // The URL parser percent-decodes hosts: judge the decoded text instead.
       let text: string;
@@ -139,7 +141,14 @@ function mayNameHost(v: string, resource: NetResource, decoded = false): boolean
     const l = c | 0x20;
     if (!((c >= 0x30 && c <= 0x3a) || (l >= 0x61 && l <= 0x66) || l === 0x78 || c === 0x2e || c === 0x5b || c === 0x5d)) ipLike = false;
   }
-  if (ipLike) return end > start;
+  if (ipLike) {
+    if (end === start) return false;
+    // A bare decimal is one 32-bit address (WHATWG): compare numbers, no URL parse.
+    let decimal = true;
+    for (let i = start; i < end && decimal; i++) decimal = v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39;
+    if (decimal && end - start <= 10) return Number(v.slice(start, end)) === ipv4Number(resource.host);
+    return true;
+  }
   const text = v.slice(start, end).toLowerCase();
   const matches = (h: string | undefined): boolean => {
     if (h === undefined) return false;
@@ -147,6 +156,15 @@ function mayNameHost(v: string, resource: NetResource, decoded = false): boolean
     return text === host || text.startsWith(`${host}.`) || text.startsWith(`${host}:`) || text.startsWith(`[${host}]`);
   };
   return matches(resource.host) || matches(resource.rawHost);
+}
+
+/** The host as a 32-bit number when it is an IPv4 literal, else NaN. */
+function ipv4Number(host: string): number {
+  const lit = parseHostSpelling(host);
+  if (lit === undefined || lit.includes(':')) return NaN;
+  let n = 0;
+  for (const part of lit.split('.')) n = n * 256 + Number(part);
+  return n;
 }
 
 /** The port actually connected, when the resource says. */
