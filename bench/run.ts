@@ -35,11 +35,22 @@ async function macro(): Promise<BenchResult> {
   const before = fs.existsSync(EVENT_LOG) ? fs.statSync(EVENT_LOG).size : 0;
   try {
     const env = { BENCH_UPSTREAM_PORT: String(upstream.port), ...(pg.table !== undefined ? { BENCH_PG_TABLE: pg.table } : {}) };
-    const parts = [
-      await runMacro({ script: 'bench/apps/express.js', routes: [{ name: 'empty route', path: '/empty' }, order], configs: BASE_CONFIGS, env }),
-      await runMacro({ script: 'bench/apps/fastify.js', routes: [{ name: 'empty route', path: '/empty' }], configs: BASE_CONFIGS }),
-      await runMacro({ script: 'bench/apps/http.js', routes: [{ name: 'empty route', path: '/empty' }], configs: BASE_CONFIGS }),
+    const empty: Route = { name: 'empty route', path: '/empty' };
+    const apps: Array<{ name: string; routes: Route[] }> = [
+      { name: 'express', routes: [empty, order] },
+      { name: 'fastify', routes: [empty] },
+      { name: 'http', routes: [empty] },
     ];
+    // BENCH_APPS=express,http and BENCH_ROUTES=empty narrow the macro runs while working on one case.
+    const onlyApps = process.env.BENCH_APPS?.split(',');
+    const onlyRoutes = process.env.BENCH_ROUTES?.split(',');
+    const parts: BenchResult[] = [];
+    for (const app of apps) {
+      if (onlyApps !== undefined && !onlyApps.includes(app.name)) continue;
+      const routes = app.routes.filter((r) => onlyRoutes === undefined || onlyRoutes.some((n) => r.name.includes(n)));
+      if (routes.length === 0) continue;
+      parts.push(await runMacro({ script: `bench/apps/${app.name}.js`, routes, configs: BASE_CONFIGS, env }));
+    }
     const notes = parts.flatMap((p) => p.notes ?? []);
     notes.push(
       'Configurations: bare = no Palisade; monitor = PALISADE_MODE=monitor, no policy; block + default = policies/default.yaml ' +
