@@ -363,17 +363,10 @@ const SECRET_DIRS: ReadonlyMap<string, string> = new Map([
 
 /** Lower-cased segments with '\' read as a separator and a Windows drive dropped. */
 function segmentsOf(absPath: string): string[] {
+  const lower = absPath.toLowerCase();
+  const parts = (lower.includes('\\') ? lower.replace(/\\/g, '/') : lower).split('/');
   const segs: string[] = [];
-  let cur = '';
-  for (let i = 0; i < absPath.length; i++) {
-    const c = absPath[i];
-    if (c === '/' || c === '\\') {
-      if (cur !== '') segs.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  if (cur !== '') segs.push(cur);
-  for (let i = 0; i < segs.length; i++) segs[i] = segs[i].toLowerCase();
+  for (const p of parts) if (p !== '') segs.push(p);
   if (segs.length > 0 && segs[0].length === 2 && segs[0][1] === ':') segs.shift();
   return segs;
 }

@@ -236,12 +236,16 @@ function choosesHost(facts: HostFacts, resource: NetResource, value: string): bo
   return port === '' || named.port === port;
 }
 
+const CLIENT_ADDRESS_HEADERS = new Set(['headers.x-forwarded-for', 'headers.x-real-ip', 'headers.forwarded', 'headers.true-client-ip', 'headers.cf-connecting-ip']);
+
 export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   if (inputs.length === 0) return undefined;
   const dest = destination(resource);
   if (dest === undefined || !INTERNAL_CLASSES.has(dest.info.class)) return undefined;
   const facts = hostFacts(resource);
   for (const input of inputs) {
+    // Client-address headers carry the client's (often loopback, behind a proxy) ip, not a destination.
+    if (CLIENT_ADDRESS_HEADERS.has(input.source)) continue;
     if (!choosesHost(facts, resource, input.value)) continue;
     return finding(resource, input, dest);
   }

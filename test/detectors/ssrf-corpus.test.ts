@@ -57,12 +57,17 @@ t.test('DNS rebinding: the connected address decides, not the name', async (t) =
   t.equal(mapped?.detail?.['embedded'], 'ipv4-mapped');
 });
 
-t.test('a redirect is judged on the new host', async (t) => {
-  // The app fetched a public URL from the input; the server redirected to metadata.
-  // The hook calls the detector again for the redirected request; the input chose
-  // the first host only, so the redirect target is caught by detectMetadataAccess.
-  const hop = { url: 'http://169.254.169.254/latest/meta-data/iam/', host: '169.254.169.254', address: '169.254.169.254' };
-  t.equal(detectSsrf(hop, [input('http://redirector.example/r')]), undefined);
+t.test('a redirect is judged with the URL the app asked for and the address of the hop', async (t) => {
+  // The hooks' convention: for a redirect hop, `url`/`rawHost` stay those of the
+  // request the app made (that is where the input is), while `host`/`address`
+  // are the hop's. The input chose the first host; the hop lands on metadata.
+  const hop = { url: 'http://redirector.example/r', rawHost: 'redirector.example', host: '169.254.169.254', address: '169.254.169.254' };
+  const f = detectSsrf(hop, [input('http://redirector.example/r')]);
+  t.equal(f?.detail?.['class'], 'metadata');
+  t.equal(f?.detail?.['host'], '169.254.169.254');
+  // The app's own constant URL redirecting inward is not the input's doing…
+  t.equal(detectSsrf(hop, [input('42', [], 'query.id')]), undefined);
+  // …but a metadata destination is reported regardless of inputs.
   t.equal(detectMetadataAccess(hop)?.detail.class, 'metadata');
 });
 
