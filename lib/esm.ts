@@ -12,6 +12,10 @@ import { pathToFileURL } from 'node:url';
  * when PALISADE_ESM=1 asks for it. Node core modules need none of this: they
  * are patched in place and `syncBuiltinESMExports()` updates their ESM names.
  */
+// Captured before the fs hook patches fs in place: Palisade's own reads are never judged.
+const existsSync = fs.existsSync;
+const readFileSync = fs.readFileSync;
+
 function esmLikely(): boolean {
   const flag = process.env.PALISADE_ESM;
   if (flag === '1' || flag === 'true') return true;
@@ -23,9 +27,9 @@ function esmLikely(): boolean {
   let dir = path.dirname(path.resolve(main));
   for (let i = 0; i < 20; i++) {
     const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
+    if (existsSync(pkg)) {
       try {
-        return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module';
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module';
       } catch {
         return false;
       }
