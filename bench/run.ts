@@ -44,12 +44,15 @@ async function macro(): Promise<BenchResult> {
     // BENCH_APPS=express,http and BENCH_ROUTES=empty narrow the macro runs while working on one case.
     const onlyApps = process.env.BENCH_APPS?.split(',');
     const onlyRoutes = process.env.BENCH_ROUTES?.split(',');
+    // BENCH_CONFIGS=bare,default keeps bare plus the named configurations (matched by substring).
+    const onlyConfigs = process.env.BENCH_CONFIGS?.split(',');
+    const configs = BASE_CONFIGS.filter((c) => c === BASE_CONFIGS[0] || onlyConfigs === undefined || onlyConfigs.some((n) => c.name.includes(n)));
     const parts: BenchResult[] = [];
     for (const app of apps) {
       if (onlyApps !== undefined && !onlyApps.includes(app.name)) continue;
       const routes = app.routes.filter((r) => onlyRoutes === undefined || onlyRoutes.some((n) => r.name.includes(n)));
       if (routes.length === 0) continue;
-      parts.push(await runMacro({ script: `bench/apps/${app.name}.js`, routes, configs: BASE_CONFIGS, env }));
+      parts.push(await runMacro({ script: `bench/apps/${app.name}.js`, routes, configs, env }));
     }
     const notes = parts.flatMap((p) => p.notes ?? []);
     notes.push(

@@ -1,44 +1,86 @@
-import type * as Http from 'node:http';
+import * as http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { agentState } from '../lib/agent';
-import { storage, type Scope } from '../lib/context';
+import { storage, type RequestScope, type Scope } from '../lib/context';
 import { isPalisadeBlockedError } from '../lib/errors';
 import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 
 /**
  * Every 'request' a Node http/https server emits opens a request scope.
  * The request's own events (data, end, close) are emitted by the HTTP parser
- * outside that scope, so req.emit is bound to it too: body parsers that call
- * next() from an 'end' listener keep the request's scope, and the same hook
- * passively copies the first bytes of the body for plain-http apps.
+ * outside that scope, so they are re-entered into it too: body parsers that
+ * call next() from an 'end' listener keep the request's scope, and the same
+ * path passively copies the first bytes of the body for plain-http apps.
+ *
+ * Cost: this runs for every request, so nothing is allocated per request
+ * beyond the scope itself. The scope is stored on the request under a
+ * symbol and one shared `emit` on IncomingMessage.prototype finds it there
+ * (no per-request closure, no own `emit` property on each request);
+ * IncomingMessages without a scope (client responses) pass straight through.
  */
 
-function tapAndBind(scope: Scope, req: IncomingMessage, res: ServerResponse, maxBody: number): void {
-  const r = scope.request!;
-  const origEmit = req.emit;
-  const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-  req.emit = function boundEmit(this: IncomingMessage, event: string | symbol, ...args: unknown[]): boolean {
-    if (hasBody && event === 'data' && !r.rawBodyTruncated) {
-      const chunk = args[0];
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : undefined;
-      if (buf !== undefined) {
-        const room = maxBody - r.rawBodyBytes;
-        const part = buf.length <= room ? buf : buf.subarray(0, room);
-        (r.rawBody ??= []).push(Buffer.from(part));
-        r.rawBodyBytes += part.length;
-        if (buf.length > room) r.rawBodyTruncated = true;
-      }
-    }
-    try {
-      if (storage.getStore() === scope) return origEmit.call(this, event, ...args);
-      return storage.run(scope, () => origEmit.call(this, event, ...args));
-    } catch (err) {
-      // A plain app that runs the sink in its 'end' listener without a try/catch.
-      if (!isPalisadeBlockedError(err)) throw err;
-      answer403(res, err);
-      return true;
-    }
-  } as typeof req.emit;
+const kScope = Symbol('palisade.scope');
+
+type ScopedRequest = IncomingMessage & { [kScope]?: Scope };
+type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+
+function applyEmit(emit: Emit, self: unknown, args: IArguments): boolean {
+  return Reflect.apply(emit, self, args) as boolean;
+}
+
+function tapBody(r: RequestScope, chunk: unknown): void {
+  if (r.rawBodyTruncated) return;
+  const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : undefined;
+  if (buf === undefined) return;
+  const max = agentState()?.config.maxBodyBytes ?? 0;
+  const room = max - r.rawBodyBytes;
+  const part = buf.length <= room ? buf : buf.subarray(0, Math.max(0, room));
+  (r.rawBody ??= []).push(Buffer.from(part));
+  r.rawBodyBytes += part.length;
+  if (buf.length > room) r.rawBodyTruncated = true;
+}
+
+/**
+ * Installed on IncomingMessage.prototype. The emit it shadows is the
+ * inherited one, looked up per call (later patches to EventEmitter still
+ * apply), or an own one someone installed before us.
+ */
+const parentProto = Object.getPrototypeOf(http.IncomingMessage.prototype) as { emit: Emit };
+let shadowed: Emit | undefined;
+let installedEmit: Emit | undefined;
+
+function scopedEmit(this: ScopedRequest, event: string | symbol): boolean {
+  const scope = this[kScope];
+  const emit = shadowed ?? parentProto.emit;
+  if (scope === undefined) return Reflect.apply(emit, this, arguments) as boolean;
+  if (event === 'data') tapBody(scope.request!, arguments[1]);
+  try {
+    if (storage.getStore() === scope) return Reflect.apply(emit, this, arguments) as boolean;
+    return storage.run(scope, applyEmit, emit, this, arguments);
+  } catch (err) {
+    // A plain app that runs the sink in its 'end' listener without a try/catch.
+    if (!isPalisadeBlockedError(err)) throw err;
+    answer403(scope.request!.res, err);
+    return true;
+  }
+}
+
+function installRequestEmit(): void {
+  const proto = http.IncomingMessage.prototype as unknown as { emit?: Emit };
+  if (installedEmit !== undefined && proto.emit === installedEmit) return;
+  shadowed = Object.prototype.hasOwnProperty.call(proto, 'emit') ? proto.emit : undefined;
+  installedEmit = scopedEmit as Emit;
+  Object.defineProperty(proto, 'emit', { value: installedEmit, writable: true, configurable: true, enumerable: false });
+}
+
+function uninstallRequestEmit(): void {
+  const proto = http.IncomingMessage.prototype as unknown as { emit?: Emit };
+  if (installedEmit !== undefined && proto.emit === installedEmit) {
+    if (shadowed !== undefined) Object.defineProperty(proto, 'emit', { value: shadowed, writable: true, configurable: true, enumerable: false });
+    else delete proto.emit;
+  }
+  installedEmit = undefined;
+  shadowed = undefined;
 }
 
 /** A blocked call thrown out of a plain request listener answers 403 instead of taking the server down. */
@@ -53,19 +95,21 @@ function answer403(res: ServerResponse, err: { eventId?: string }): void {
 }
 
 function patchServer(proto: { emit: (...a: unknown[]) => boolean }): void {
-  wrap(proto, 'emit', (orig) => function emit(this: unknown, event: unknown, ...rest: unknown[]) {
-    if (event !== 'request') return orig.call(this, event, ...rest);
+  installRequestEmit();
+  wrap(proto, 'emit', (orig) => function emit(this: unknown, event: unknown, req: unknown, res: unknown) {
+    if (event !== 'request') return Reflect.apply(orig, this, arguments) as boolean;
     const s = agentState();
-    if (s === undefined || s.config.mode === 'off') return orig.call(this, event, ...rest);
-    const req = rest[0] as IncomingMessage;
-    const res = rest[1] as ServerResponse;
-    const scope: Scope = { request: { req, res, rawBodyBytes: 0, rawBodyTruncated: false } };
-    tapAndBind(scope, req, res, s.config.maxBodyBytes);
+    if (s === undefined || s.config.mode === 'off') return Reflect.apply(orig, this, arguments) as boolean;
+    // Every field present from the start: one object shape for every request.
+    const scope: Scope = {
+      request: { req: req as IncomingMessage, res: res as ServerResponse, rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined },
+    };
+    (req as ScopedRequest)[kScope] = scope;
     try {
-      return storage.run(scope, () => orig.call(this, event, ...rest));
+      return storage.run(scope, applyEmit, orig as Emit, this, arguments);
     } catch (err) {
       if (!isPalisadeBlockedError(err)) throw err;
-      answer403(res, err);
+      answer403(res as ServerResponse, err);
       return true;
     }
   });
@@ -75,11 +119,12 @@ export const httpServerHook: HookDefinition = {
   module: 'http',
   builtin: true,
   patch(exports) {
-    patchServer((exports as typeof Http).Server.prototype as unknown as { emit: (...a: unknown[]) => boolean });
+    patchServer((exports as typeof http).Server.prototype as unknown as { emit: (...a: unknown[]) => boolean });
     return exports;
   },
   unpatch(exports) {
-    unwrap((exports as typeof Http).Server.prototype, 'emit');
+    unwrap((exports as typeof http).Server.prototype, 'emit');
+    uninstallRequestEmit();
   },
 };
 

@@ -6,7 +6,7 @@ import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { inputsOf } from './taint';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
-import { captureFrames, attributePackage, type Frame } from './stack';
+import { callerPackage, captureFrames, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
 
 /**
@@ -162,7 +162,10 @@ function injectionMode(s: AgentState, kind: AttackKind): Mode {
 }
 
 function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Finding): PalisadeBlockedError | undefined {
-  const mode = injectionMode(s, f.kind);
+  let mode = injectionMode(s, f.kind);
+  // Outside a request (cloud metadata from startup code or a timer) blocking is opt-in:
+  // SDKs fetch instance credentials this way, and Palisade must not break them by default.
+  if (scope === undefined && s.config.metadata === 'report' && mode === 'block') mode = 'monitor';
   const action = actionFor(mode);
   if (action === 'allow') return undefined;
   const eventId = s.reporter.event({
@@ -180,12 +183,8 @@ function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Fi
 }
 
 function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Scope | undefined): PalisadeBlockedError | undefined {
-  let frames: Frame[] | undefined;
-  let pkg: string | undefined;
-  if (policy.needsPackage(op.name)) {
-    frames = captureFrames();
-    pkg = attributePackage(frames, policy.transparentPackages);
-  }
+  // Attribution reads the stack only as far as it must; full frames are captured only for an event.
+  const pkg = policy.needsPackage(op.name) ? callerPackage(policy.transparentPackages, inspect) : undefined;
   const verdict = policy.evaluate(op, { package: pkg, scope });
   if (verdict === undefined || verdict.decision === 'allow') {
     policy.observe?.(op, pkg, scope);
@@ -195,6 +194,7 @@ function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Sco
   const mode = verdict.mode;
   const action = actionFor(mode);
   if (action === 'allow') return undefined;
+  const frames: Frame[] = captureFrames();
   const eventId = s.reporter.event({
     mode,
     action,

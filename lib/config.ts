@@ -18,6 +18,8 @@ export interface StartOptions {
   eventsPerSecond?: number;
   /** Where learn mode writes its draft policy. Env: PALISADE_LEARN_OUT. Default ./palisade.learned.yaml */
   learnOut?: string;
+  /** Cloud-metadata access outside a request: 'report' (default) or 'block'. Env: PALISADE_METADATA. */
+  metadata?: 'block' | 'report';
 }
 
 export interface Config {
@@ -31,6 +33,7 @@ export interface Config {
   maxBodyBytes: number;
   eventsPerSecond: number;
   learnOut: string;
+  metadata: 'block' | 'report';
 }
 
 /** A configuration problem: one line naming the variable and the allowed values. */
@@ -110,8 +113,16 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
   const policy = options.policy ?? (env.PALISADE_POLICY !== '' ? env.PALISADE_POLICY : undefined);
   const learnOut = options.learnOut ?? env.PALISADE_LEARN_OUT ?? 'palisade.learned.yaml';
 
+  let metadata: 'block' | 'report' = 'report';
+  const rawMeta = options.metadata ?? env.PALISADE_METADATA;
+  if (rawMeta !== undefined && rawMeta !== '') {
+    const v = String(rawMeta).trim().toLowerCase();
+    if (v === 'block' || v === 'report') metadata = v;
+    else problems.push(new ConfigError('PALISADE_METADATA', `PALISADE_METADATA="${String(rawMeta)}" is not valid; allowed: report, block (using report)`));
+  }
+
   return {
-    config: { mode, modeSource, log, policy, failClosed, trustProxy, maxBodyBytes, eventsPerSecond, learnOut },
+    config: { mode, modeSource, log, policy, failClosed, trustProxy, maxBodyBytes, eventsPerSecond, learnOut, metadata },
     problems,
   };
 }

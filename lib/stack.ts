@@ -36,31 +36,43 @@ function isOwnFile(file: string): boolean {
     rel.startsWith(`lib${path.sep}`) || rel.startsWith(`hooks${path.sep}`);
 }
 
-/** Structured frames of the current stack, outermost Palisade/Node frames removed. */
-export function captureFrames(limit = MAX_FRAMES): Frame[] {
+const structured = (_e: Error, s: NodeJS.CallSite[]): NodeJS.CallSite[] => s;
+
+/** Raw call sites, newest first, starting below `anchor` (a function on the stack). */
+function callSites(limit: number, anchor: AnyFunction): NodeJS.CallSite[] {
   const prevLimit = Error.stackTraceLimit;
   const prevPrepare = Error.prepareStackTrace;
-  let sites: NodeJS.CallSite[] = [];
   try {
     Error.stackTraceLimit = limit;
-    Error.prepareStackTrace = (_e, s) => s;
+    Error.prepareStackTrace = structured;
     const holder: { stack?: unknown } = {};
-    Error.captureStackTrace(holder, captureFrames);
-    if (Array.isArray(holder.stack)) sites = holder.stack as NodeJS.CallSite[];
+    Error.captureStackTrace(holder, anchor);
+    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
   } finally {
     Error.stackTraceLimit = prevLimit;
     Error.prepareStackTrace = prevPrepare;
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type AnyFunction = Function;
+
+function fileOf(s: NodeJS.CallSite): string {
+  const file = s.getFileName() ?? '';
+  if (!file.startsWith('file://')) return file;
+  try {
+    return new URL(file).pathname;
+  } catch {
+    return file;
+  }
+}
+
+/** Structured frames of the current stack, outermost Palisade/Node frames removed. */
+export function captureFrames(limit = MAX_FRAMES): Frame[] {
+  const sites = callSites(limit, captureFrames);
   const frames: Frame[] = [];
   for (const s of sites) {
-    let file = s.getFileName() ?? '';
-    if (file.startsWith('file://')) {
-      try {
-        file = new URL(file).pathname;
-      } catch {
-        /* keep as is */
-      }
-    }
+    const file = fileOf(s);
     if (file === '' || isInternal(file)) continue;
     const fn = s.getFunctionName() ?? undefined;
     frames.push({ file, line: s.getLineNumber() ?? 0, column: s.getColumnNumber() ?? 0, ...(fn ? { function: fn } : {}) });
@@ -130,4 +142,41 @@ export function attributePackage(frames: readonly Frame[], transparent?: Readonl
     return p;
   }
   return undefined;
+}
+
+const UNDECIDED = Symbol('undecided');
+/** The caller is nearly always within this many frames of the hook; capture cost grows with the count. */
+const FIRST_LOOK = 10;
+
+function attributeSites(sites: readonly NodeJS.CallSite[], transparent: ReadonlySet<string> | undefined): string | undefined | typeof UNDECIDED {
+  for (let i = 0; i < sites.length; i++) {
+    const file = fileOf(sites[i]!);
+    if (file === '' || isInternal(file)) continue;
+    const p = packageOfFile(file);
+    if (p !== undefined && transparent?.has(p)) continue;
+    return p;
+  }
+  return UNDECIDED;
+}
+
+/**
+ * `attributePackage(captureFrames(), transparent)` for the allow path of a
+ * package-scoped policy, without building frames: call sites are read only
+ * until the owner is known, and the stack is first captured short (below
+ * `anchor`, Palisade's own entry point, so its frames are not even
+ * collected) and captured in full only when those frames do not decide.
+ */
+export function callerPackage(transparent: ReadonlySet<string> | undefined, anchor: AnyFunction = callerPackage): string | undefined {
+  let from = anchor;
+  let first = callSites(FIRST_LOOK, from);
+  if (first.length === 0) {
+    // The anchor is not on the stack (V8 then returns nothing): start here instead.
+    from = callerPackage;
+    first = callSites(FIRST_LOOK, from);
+  }
+  const r = attributeSites(first, transparent);
+  if (r !== UNDECIDED) return r;
+  if (first.length < FIRST_LOOK) return undefined; // that was the whole stack
+  const all = attributeSites(callSites(MAX_FRAMES, from), transparent);
+  return all === UNDECIDED ? undefined : all;
 }

@@ -15,18 +15,28 @@ export interface DecodedForm {
 const MAX_DEPTH = 2;
 const MAX_FORMS = 6;
 
+const NONE: DecodedForm[] = [];
+Object.freeze(NONE);
+
 export function decodedForms(raw: string): DecodedForm[] {
   const out: DecodedForm[] = [];
   expand(raw, [], out, 0);
-  return out;
+  // Most values are plain text: share one empty (frozen) result.
+  return out.length === 0 ? NONE : out;
+}
+
+function seen(out: readonly DecodedForm[], d: string): boolean {
+  for (let i = 0; i < out.length; i++) if (out[i]!.value === d) return true;
+  return false;
 }
 
 function expand(value: string, chain: string[], out: DecodedForm[], depth: number): void {
   if (depth >= MAX_DEPTH || out.length >= MAX_FORMS) return;
-  for (const [name, decode] of DECODERS) {
+  for (let i = 0; i < DECODERS.length; i++) {
+    const [name, decode] = DECODERS[i]!;
     const d = decode(value);
     if (d === undefined || d === value || d.length === 0) continue;
-    if (out.some((f) => f.value === d)) continue;
+    if (seen(out, d)) continue;
     const next = [...chain, name];
     out.push({ value: d, decoding: next });
     if (out.length >= MAX_FORMS) return;
@@ -57,6 +67,73 @@ function isPrintable(s: string): boolean {
   return letters > 0;
 }
 
+/*
+ * A byte-at-a-time look at decoded bytes that rejects, without allocating,
+ * what isPrintable would certainly reject after a full decode: an ASCII
+ * control byte, malformed UTF-8 (which decodes to U+FFFD), or no ASCII
+ * letter at all. Most plain words are valid base64 whose bytes fail this
+ * within the first few; what passes still goes through the full decode.
+ */
+let utf8Need = 0;
+let utf8Letters = 0;
+
+function textStart(): void {
+  utf8Need = 0;
+  utf8Letters = 0;
+}
+
+/** False when the byte makes the text certainly unprintable. */
+function textByte(b: number): boolean {
+  if (utf8Need > 0) {
+    if ((b & 0xc0) !== 0x80) return false;
+    utf8Need--;
+    return true;
+  }
+  if (b < 0x80) {
+    if (b < 0x20 ? b !== 9 && b !== 10 && b !== 13 : b === 0x7f) return false;
+    if ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)) utf8Letters++;
+    return true;
+  }
+  if (b >= 0xc2 && b <= 0xdf) utf8Need = 1;
+  else if (b >= 0xe0 && b <= 0xef) utf8Need = 2;
+  else if (b >= 0xf0 && b <= 0xf4) utf8Need = 3;
+  else return false;
+  return true;
+}
+
+function textEnd(): boolean {
+  return utf8Need === 0 && utf8Letters > 0;
+}
+
+const B64 = new Int8Array(128).fill(-1);
+for (let i = 0; i < 26; i++) {
+  B64[0x41 + i] = i;
+  B64[0x61 + i] = 26 + i;
+}
+for (let i = 0; i < 10; i++) B64[0x30 + i] = 52 + i;
+B64[0x2b] = B64[0x2d] = 62; // + and - (base64url)
+B64[0x2f] = B64[0x5f] = 63; // / and _ (base64url)
+
+/** The first `n` characters (valid alphabet, no padding) as bytes, through the text check. */
+function base64MayBeText(v: string, n: number): boolean {
+  textStart();
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < n; i++) {
+    acc = ((acc << 6) | B64[v.charCodeAt(i)]!) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (!textByte((acc >> bits) & 0xff)) return false;
+    }
+  }
+  return textEnd();
+}
+
+function hexValue(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+}
+
 /** base64 and base64url, kept only when the result is printable text. */
 export function base64Decode(v: string): string | undefined {
   const n = v.length;
@@ -76,6 +153,7 @@ export function base64Decode(v: string): string | undefined {
     return undefined;
   }
   if ((n - pad) % 4 === 1) return undefined;
+  if (!base64MayBeText(v, n - pad)) return undefined;
   const buf = Buffer.from(v, 'base64');
   if (buf.length === 0) return undefined;
   const text = buf.toString('utf8');
@@ -125,6 +203,9 @@ export function hexDecode(v: string): string | undefined {
     const c = s.charCodeAt(i);
     if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return undefined;
   }
+  textStart();
+  for (let i = 0; i < s.length; i += 2) if (!textByte((hexValue(s.charCodeAt(i)) << 4) | hexValue(s.charCodeAt(i + 1)))) return undefined;
+  if (!textEnd()) return undefined;
   const text = Buffer.from(s, 'hex').toString('utf8');
   return isPrintable(text) ? text : undefined;
 }

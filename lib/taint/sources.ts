@@ -11,6 +11,8 @@ import { decodedForms } from './decode';
 const MAX_INPUTS = 512;
 const MAX_DEPTH = 8;
 const MAX_VALUE = 16 * 1024;
+/** Shared by every input taken as sent (most of them): nothing is allocated for "no decoding". */
+const AS_SENT: readonly string[] = Object.freeze([]);
 
 /** Collector that adds each value and its decoded forms, within bounds. */
 export class InputList {
@@ -19,7 +21,7 @@ export class InputList {
   add(source: string, raw: string): void {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
-    this.items.push({ source, value, decoding: [] });
+    this.items.push({ source, value, decoding: AS_SENT });
     for (const f of decodedForms(value)) {
       if (this.items.length >= MAX_INPUTS) return;
       this.items.push({ source, value: f.value, decoding: f.decoding });

@@ -16,7 +16,7 @@ import { startBackends, type Backends } from './helpers';
 
 const dir = tmpDir();
 const log = path.join(dir, 'events.log');
-start({ mode: 'block', log });
+start({ mode: 'block', log, metadata: 'block' });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { stubDns } = require('../helpers/egress-guard.js') as { stubDns(m: Record<string, string>): void };
 stubDns({ 'rebind.test': '127.0.0.1', 'imds.test': '169.254.169.254' });

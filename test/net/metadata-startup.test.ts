@@ -31,6 +31,7 @@ t.test('block mode: every path to the metadata service is refused at startup', a
   const log = path.join(dir, 'events.log');
   const r = await run({
     PALISADE_MODE: 'block',
+    PALISADE_METADATA: 'block',
     PALISADE_LOG: log,
     EGRESS_DNS_STUB: 'imds.test=169.254.169.254,metadata.google.internal=169.254.169.254',
     BACKEND_URL: `http://127.0.0.1:${b.port}/`,

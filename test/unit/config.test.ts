@@ -3,7 +3,7 @@ import { resolveConfig } from '../../lib/config';
 
 t.test('defaults', async (t) => {
   const { config, problems } = resolveConfig({}, {});
-  t.match(config, { mode: 'monitor', modeSource: 'default', log: 'stdout', failClosed: false, trustProxy: false });
+  t.match(config, { mode: 'monitor', modeSource: 'default', log: 'stdout', failClosed: false, trustProxy: false, metadata: 'report' });
   t.same(problems, []);
 });
 
