@@ -1,3 +1,4 @@
+import { hostSpan } from '../lib/detectors/ssrf';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
@@ -82,26 +83,9 @@ function hostKey(h: string): string {
 
 /** The host as spelled inside a URL string (between '//' and the path, without userinfo and port). */
 export function rawHostOf(url: string): string | undefined {
-  const scheme = url.indexOf('://');
-  if (scheme === -1) return undefined;
-  let start = scheme + 3;
-  while (start < url.length && (url[start] === '/' || url[start] === '\\')) start++;
-  let end = start;
-  while (end < url.length) {
-    const c = url[end];
-    if (c === '/' || c === '\\' || c === '?' || c === '#') break;
-    end++;
-  }
-  const at = url.lastIndexOf('@', end - 1);
-  if (at >= start) start = at + 1;
-  if (url[start] === '[') {
-    const close = url.indexOf(']', start);
-    if (close !== -1 && close < end) end = close + 1;
-  } else {
-    const colon = url.lastIndexOf(':', end - 1);
-    if (colon >= start) end = colon;
-  }
-  return url.slice(start, end);
+  if (url.indexOf('://') === -1) return undefined;
+  const span = hostSpan(url);
+  return span === undefined ? undefined : url.slice(span.start, span.end);
 }
 
 /*

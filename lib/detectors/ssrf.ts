@@ -34,7 +34,7 @@ function destination(resource: NetResource): Destination | undefined {
 }
 
 /** Where the host sits in a URL string, following the WHATWG authority rules closely enough for taint. */
-function hostSpan(url: string): { start: number; end: number } | undefined {
+export function hostSpan(url: string): { start: number; end: number } | undefined {
   const scheme = url.indexOf('://');
   let start: number;
   if (scheme !== -1) start = scheme + 3;
