@@ -16,6 +16,8 @@ export interface Configuration {
   /** Preload Palisade? */
   register: boolean;
   env: Record<string, string>;
+  /** Other preloads (node --require), e.g. the ALS floor. */
+  preload?: string[];
 }
 
 /**
@@ -24,10 +26,12 @@ export interface Configuration {
  * that grants the bench apps' needs (see bench/policies/strict-bench.yaml).
  */
 export const BARE: Configuration = { name: 'bare', register: false, env: {} };
+/** Not Palisade: each request in an AsyncLocalStorage scope and nothing else (bench/apps/als-floor.js). */
+export const ALS_FLOOR: Configuration = { name: 'ALS only (floor)', register: false, env: {}, preload: [path.join(ROOT, 'bench', 'apps', 'als-floor.js')] };
 export const MONITOR: Configuration = { name: 'monitor', register: true, env: { PALISADE_MODE: 'monitor', PALISADE_POLICY: '' } };
 export const BLOCK_DEFAULT: Configuration = { name: 'block + default', register: true, env: { PALISADE_MODE: 'block', PALISADE_POLICY: path.join(ROOT, 'policies', 'default.yaml') } };
 export const BLOCK_STRICT: Configuration = { name: 'block + strict', register: true, env: { PALISADE_MODE: 'block', PALISADE_POLICY: path.join(ROOT, 'bench', 'policies', 'strict-bench.yaml') } };
-export const BASE_CONFIGS: Configuration[] = [BARE, MONITOR, BLOCK_DEFAULT, BLOCK_STRICT];
+export const BASE_CONFIGS: Configuration[] = [BARE, ALS_FLOOR, MONITOR, BLOCK_DEFAULT, BLOCK_STRICT];
 
 /** Where the bench apps' Palisade events go (one file per runner process; read by the runner for sanity checks). */
 export const EVENT_LOG = path.join(os.tmpdir(), `palisade-bench-${process.pid}.log`);
@@ -39,7 +43,8 @@ export interface StartedApp {
 }
 
 export async function startBenchApp(script: string, config: Configuration, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<StartedApp> {
-  const args = [...nodeArgs, ...(config.register ? ['--require', 'palisade/register'] : []), script];
+  const preloads = (config.preload ?? []).flatMap((p) => ['--require', p]);
+  const args = [...nodeArgs, ...preloads, ...(config.register ? ['--require', 'palisade/register'] : []), script];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', PALISADE_LOG: EVENT_LOG, ...config.env, ...extraEnv },

@@ -13,8 +13,10 @@ export interface Route {
   method?: string;
   body?: string;
   headers?: Record<string, string>;
-  /** Configurations this route is not run under, with why (e.g. no database). */
+  /** Why this route is not run at all (e.g. no database). */
   skip?: string;
+  /** Configurations (by name) this route is not run under; bare always runs. */
+  except?: string[];
 }
 
 export interface MacroOptions {
@@ -91,9 +93,11 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     // Rotate the starting configuration so none always runs first (or right after a cold machine).
     const order = configs.map((_, i) => configs[(i + round) % configs.length]!);
     for (const config of order) {
+      const mine = routes.filter((r) => !(r.except ?? []).includes(config.name));
+      if (mine.length === 0) continue;
       const app = await startBenchApp(path.resolve(ROOT, o.script), config, o.env);
       try {
-        for (const route of routes) {
+        for (const route of mine) {
           await once(app.port, route, 1, connections); // warm-up: JIT, connection pools
           const s = await once(app.port, route, seconds, connections);
           const mem = await memoryOf(app.port);
@@ -113,7 +117,8 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     const bareRss = median(bare.map((s) => s.rss));
     const bareCpu = median(bare.map((s) => s.cpu));
     for (const config of configs) {
-      const s = samples.get(`${route.name}|${config.name}`)!;
+      const s = samples.get(`${route.name}|${config.name}`);
+      if (s === undefined) continue;
       const rps = median(s.map((x) => x.rps));
       const rss = median(s.map((x) => x.rss));
       const cpu = median(s.map((x) => x.cpu));

@@ -29,8 +29,8 @@ const originals = {
 };
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-micro-'));
-const file = path.join(dir, 'data.json');
-fs.writeFileSync(file, JSON.stringify({ items: Array.from({ length: 100 }, (_, i) => ({ id: i, name: `item ${i}` })) }));
+const file = path.join(dir, 'data.txt');
+fs.writeFileSync(file, 'x'.repeat(4096));
 const missing = path.join(dir, 'missing.txt');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -56,7 +56,7 @@ interface Op {
   original?: () => unknown;
 }
 
-const ROUNDS = 7;
+const ROUNDS = 5;
 
 function timeSync(fn: () => unknown, n: number): number {
   const t0 = process.hrtime.bigint();
@@ -121,7 +121,7 @@ async function setup(): Promise<{ ops: Op[]; close: () => Promise<void> }> {
   });
   ops.push({
     name: "spawnSync('/bin/true')",
-    n: 20,
+    n: 10,
     sync: () => cp.spawnSync('/bin/true'),
     original: () => originals.spawnSync('/bin/true'),
   });
@@ -145,7 +145,7 @@ async function setup(): Promise<{ ops: Op[]; close: () => Promise<void> }> {
   }
   if (upstreamPort > 0) {
     const url = `http://127.0.0.1:${upstreamPort}/rates?currency=EUR`;
-    ops.push({ name: 'fetch (loopback, keep-alive)', n: 100, async: () => fetch(url).then((r) => r.arrayBuffer()) });
+    ops.push({ name: 'fetch (loopback, keep-alive)', n: 50, async: () => fetch(url).then((r) => r.arrayBuffer()) });
   }
   if (sink < 0) console.log(sink++);
   return {

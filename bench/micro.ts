@@ -35,7 +35,7 @@ function us(ns: number): string {
 }
 
 export async function run(): Promise<BenchResult> {
-  const rounds = Number(process.env.BENCH_MICRO_ROUNDS ?? 4);
+  const rounds = Number(process.env.BENCH_MICRO_ROUNDS ?? 3);
   const upstream = await startUpstream();
   const pg = await preparePg();
   const results: Record<'bare' | 'block', ChildResult[]> = { bare: [], block: [] };
@@ -68,7 +68,7 @@ export async function run(): Promise<BenchResult> {
     });
   }
   const notes = [
-    `${rounds} child processes per configuration, alternating; each figure is the median over children of a median over 7 timed rounds. ` +
+    `${rounds} child processes per configuration, alternating; each figure is the median over children of a median over 5 timed rounds. ` +
       'Inside = within `untrusted()` holding the 25 values of the realistic request (the operation uses one of them, as the realistic route does); ' +
       'bare runs the same scope, so AsyncLocalStorage is active in both and the difference is the sink check itself. ' +
       'Block runs without a policy (no rule applies outside a request). Differences below the noise of the bare figure are not significant; ' +

@@ -24,8 +24,8 @@ const kScope = Symbol('palisade.scope');
 type ScopedRequest = IncomingMessage & { [kScope]?: Scope };
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
-function applyEmit(emit: Emit, self: unknown, args: IArguments): boolean {
-  return Reflect.apply(emit, self, args) as boolean;
+function emitRequest(emit: Emit, self: unknown, req: unknown, res: unknown): boolean {
+  return emit.call(self, 'request', req, res);
 }
 
 function tapBody(r: RequestScope, chunk: unknown): void {
@@ -49,14 +49,21 @@ const parentProto = Object.getPrototypeOf(http.IncomingMessage.prototype) as { e
 let shadowed: Emit | undefined;
 let installedEmit: Emit | undefined;
 
-function scopedEmit(this: ScopedRequest, event: string | symbol): boolean {
-  const scope = this[kScope];
+/** Emit with the caller's exact argument count (listeners may look at it), without materialising `arguments`. */
+function emitExact(emit: Emit, self: unknown, n: number, event: string | symbol, a: unknown, b: unknown): boolean {
+  return n === 1 ? emit.call(self, event) : n === 2 ? emit.call(self, event, a) : emit.call(self, event, a, b);
+}
+
+function scopedEmit(this: ScopedRequest, event: string | symbol, a?: unknown, b?: unknown): boolean {
   const emit = shadowed ?? parentProto.emit;
-  if (scope === undefined) return Reflect.apply(emit, this, arguments) as boolean;
-  if (event === 'data') tapBody(scope.request!, arguments[1]);
+  const n = arguments.length;
+  if (n > 3) return Reflect.apply(emit, this, arguments) as boolean;
+  const scope = this[kScope];
+  if (scope === undefined) return emitExact(emit, this, n, event, a, b);
+  if (event === 'data') tapBody(scope.request!, a);
   try {
-    if (storage.getStore() === scope) return Reflect.apply(emit, this, arguments) as boolean;
-    return storage.run(scope, applyEmit, emit, this, arguments);
+    if (storage.getStore() === scope) return emitExact(emit, this, n, event, a, b);
+    return storage.run(scope, emitExact, emit, this, n, event, a, b);
   } catch (err) {
     // A plain app that runs the sink in its 'end' listener without a try/catch.
     if (!isPalisadeBlockedError(err)) throw err;
@@ -97,16 +104,16 @@ function answer403(res: ServerResponse, err: { eventId?: string }): void {
 function patchServer(proto: { emit: (...a: unknown[]) => boolean }): void {
   installRequestEmit();
   wrap(proto, 'emit', (orig) => function emit(this: unknown, event: unknown, req: unknown, res: unknown) {
-    if (event !== 'request') return Reflect.apply(orig, this, arguments) as boolean;
+    if (event !== 'request' || arguments.length !== 3) return Reflect.apply(orig, this, arguments) as boolean;
     const s = agentState();
-    if (s === undefined || s.config.mode === 'off') return Reflect.apply(orig, this, arguments) as boolean;
+    if (s === undefined || s.config.mode === 'off') return (orig as Emit).call(this, event, req, res);
     // Every field present from the start: one object shape for every request.
     const scope: Scope = {
       request: { req: req as IncomingMessage, res: res as ServerResponse, rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined },
     };
     (req as ScopedRequest)[kScope] = scope;
     try {
-      return storage.run(scope, applyEmit, orig as Emit, this, arguments);
+      return storage.run(scope, emitRequest, orig as Emit, this, req, res);
     } catch (err) {
       if (!isPalisadeBlockedError(err)) throw err;
       answer403(res as ServerResponse, err);

@@ -149,6 +149,8 @@ function mayNameHost(v: string, resource: NetResource, decoded = false): boolean
     if (decimal && end - start <= 10) return Number(v.slice(start, end)) === ipv4Number(resource.host);
     return true;
   }
+  // Necessary for any match below (same first character, or '[', and long enough): most inputs stop here, before any allocation.
+  if (!couldName(v, start, end - start, resource.host) && !couldName(v, start, end - start, resource.rawHost)) return false;
   const text = v.slice(start, end).toLowerCase();
   const matches = (h: string | undefined): boolean => {
     if (h === undefined) return false;
@@ -156,6 +158,15 @@ function mayNameHost(v: string, resource: NetResource, decoded = false): boolean
     return text === host || text.startsWith(`${host}.`) || text.startsWith(`${host}:`) || text.startsWith(`[${host}]`);
   };
   return matches(resource.host) || matches(resource.rawHost);
+}
+
+/** Could `v[start, start + n)` (lower-cased) equal `h`, or start with `h.`, `h:` or `[h]`? A cheap necessary condition. */
+function couldName(v: string, start: number, n: number, h: string | undefined): boolean {
+  if (h === undefined || h.length === 0 || n < h.length) return false;
+  const c = v.charCodeAt(start);
+  if (c === 0x5b /* [ */) return n >= h.length + 2;
+  const d = h.charCodeAt(0);
+  return c === d || (c >= 0x41 && c <= 0x5a ? c | 0x20 : c) === (d >= 0x41 && d <= 0x5a ? d | 0x20 : d);
 }
 
 /** The host as a 32-bit number when it is an IPv4 literal, else NaN. */
