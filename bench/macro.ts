@@ -79,7 +79,7 @@ export function roundsFromEnv(): number {
 }
 
 export function secondsFromEnv(): number {
-  return Number(process.env.BENCH_SECONDS ?? 5);
+  return Number(process.env.BENCH_SECONDS ?? 4);
 }
 
 export async function runMacro(o: MacroOptions): Promise<BenchResult> {

@@ -30,7 +30,6 @@ async function macro(): Promise<BenchResult> {
     method: 'POST',
     body: orderBody(),
     headers: { 'content-type': 'application/json' },
-    except: [ALS_FLOOR.name],
     ...(pg.table === undefined ? { skip: pg.reason } : {}),
   };
   const before = fs.existsSync(EVENT_LOG) ? fs.statSync(EVENT_LOG).size : 0;
@@ -62,7 +61,7 @@ async function macro(): Promise<BenchResult> {
         '(injection blocking, no behaviour sections); block + strict = bench/policies/strict-bench.yaml, the strict preset with ' +
         'package scopes on and the bench apps\' needs granted. ALS only (floor) is not Palisade: each request runs in an ' +
         'AsyncLocalStorage scope and nothing else (bench/apps/als-floor.js), the cost any request-scoped agent pays on this Node version; ' +
-        'it runs on the express and http empty routes only. app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
+        'it runs on the express and http apps only. app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
         'during the timed run: on a shared machine it is steadier than req/s, which also measures the scheduler.',
     );
     const events = palisadeEventsSince(before);
