@@ -1,3 +1,4 @@
+import { shouldInspect } from '../lib/agent';
 import { internalError } from '../lib/agent';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, type HookDefinition } from '../lib/hooking';
@@ -39,11 +40,14 @@ const FLAVOURS: ReadonlyArray<readonly [Flavour, unknown]> = [
 let depth = 0;
 
 /** `check` with re-entrancy protection, shared by the Function and vm hooks. */
-export function checkCode<A extends unknown[]>(build: (...args: A) => EvalOperation | undefined, ...args: A): PalisadeBlockedError | undefined {
-  if (depth > 0) return undefined;
+export function checkCode<A>(build: (a: A) => EvalOperation | undefined, a: A): PalisadeBlockedError | undefined;
+export function checkCode<A, B>(build: (a: A, b: B) => EvalOperation | undefined, a: A, b: B): PalisadeBlockedError | undefined;
+export function checkCode(build: (a: unknown, b: unknown) => EvalOperation | undefined, a: unknown, b?: unknown): PalisadeBlockedError | undefined {
+  // Fast path first: every Function/vm call in the process comes through here.
+  if (depth > 0 || !shouldInspect('code.eval')) return undefined;
   depth++;
   try {
-    return check('code.eval', build, ...args);
+    return check('code.eval', build, a, b);
   } finally {
     depth--;
   }

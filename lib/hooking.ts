@@ -62,15 +62,21 @@ export function unwrap<T extends object>(obj: T, name: string): void {
  * nothing is built), and never let an exception in the hook's own argument
  * handling reach the app.
  */
-export function check<A extends unknown[]>(
+export function check<A>(name: OperationName, build: (a: A) => Operation | undefined, a: A): PalisadeBlockedError | undefined;
+export function check<A, B>(name: OperationName, build: (a: A, b: B) => Operation | undefined, a: A, b: B): PalisadeBlockedError | undefined;
+export function check<A, B, C>(name: OperationName, build: (a: A, b: B, c: C) => Operation | undefined, a: A, b: B, c: C): PalisadeBlockedError | undefined;
+// Fixed parameters rather than a rest array: this runs on every patched call, and the fast path must allocate nothing.
+export function check(
   name: OperationName,
-  build: (...args: A) => Operation | undefined,
-  ...args: A
+  build: (a: unknown, b: unknown, c: unknown) => Operation | undefined,
+  a: unknown,
+  b?: unknown,
+  c?: unknown,
 ): PalisadeBlockedError | undefined {
   if (!shouldInspect(name)) return undefined;
   let op: Operation | undefined;
   try {
-    op = build(...args);
+    op = build(a, b, c);
   } catch (err) {
     return internalError(err);
   }
