@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { agentState } from '../lib/agent';
+import { bodyTapLimit, scopesEnabled } from '../lib/agent';
 import { storage, type RequestScope, type Scope } from '../lib/context';
 import { isPalisadeBlockedError } from '../lib/errors';
 import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
@@ -32,7 +32,7 @@ function tapBody(r: RequestScope, chunk: unknown): void {
   if (r.rawBodyTruncated) return;
   const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : undefined;
   if (buf === undefined) return;
-  const max = agentState()?.config.maxBodyBytes ?? 0;
+  const max = bodyTapLimit();
   const room = max - r.rawBodyBytes;
   const part = buf.length <= room ? buf : buf.subarray(0, Math.max(0, room));
   (r.rawBody ??= []).push(Buffer.from(part));
@@ -105,8 +105,7 @@ function patchServer(proto: { emit: (...a: unknown[]) => boolean }): void {
   installRequestEmit();
   wrap(proto, 'emit', (orig) => function emit(this: unknown, event: unknown, req: unknown, res: unknown) {
     if (event !== 'request' || arguments.length !== 3) return Reflect.apply(orig, this, arguments) as boolean;
-    const s = agentState();
-    if (s === undefined || s.config.mode === 'off') return (orig as Emit).call(this, event, req, res);
+    if (!scopesEnabled()) return (orig as Emit).call(this, event, req, res);
     // Every field present from the start: one object shape for every request.
     const scope: Scope = {
       request: { req: req as IncomingMessage, res: res as ServerResponse, rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined },

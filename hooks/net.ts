@@ -2,7 +2,7 @@ import { hostSpan } from '../lib/detectors/ssrf';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import { agentState, shouldInspect } from '../lib/agent';
+import { policyRestricts, shouldInspect } from '../lib/agent';
 import { currentScope, storage, type Scope } from '../lib/context';
 import { INTERNAL_CLASSES, classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
 import { isPalisadeBlockedError, type PalisadeBlockedError } from '../lib/errors';
@@ -318,7 +318,7 @@ function alreadyJudged(c: ConnectInfo, address: string): boolean {
     if (j.address === canonical) return true;
     if (parseHostSpelling(j.host) !== undefined) continue;
     const judgedClass = j.address !== undefined ? classifyAddress(j.address) : classifyHost(j.host)?.class;
-    if (judgedClass !== undefined && judgedClass === classifyAddress(canonical) && agentState()?.policy?.restricts('net.connect') !== true) return true;
+    if (judgedClass !== undefined && judgedClass === classifyAddress(canonical) && !policyRestricts('net.connect')) return true;
   }
   return false;
 }

@@ -70,6 +70,21 @@ export function shouldInspect(name: OperationName): boolean {
   return currentScope() !== undefined || s.alwaysInspect.has(name);
 }
 
+/** Whether servers should open request scopes at all (started and not off). Hooks ask this instead of reading modes. */
+export function scopesEnabled(): boolean {
+  return state !== undefined && state.config.mode !== 'off';
+}
+
+/** How many bytes of a plain-http request body may be copied for taint. */
+export function bodyTapLimit(): number {
+  return state?.config.maxBodyBytes ?? 0;
+}
+
+/** Whether the loaded policy has rules for this operation (some hooks must then keep exact facts, e.g. addresses). */
+export function policyRestricts(name: OperationName): boolean {
+  return state?.policy?.restricts(name) === true;
+}
+
 const reportedInternal = new Set<string>();
 
 /** An error inside Palisade: report once per site, then fail open (or closed if configured). */
