@@ -50,35 +50,32 @@ function splitArgs(rest: unknown[]): { args: string[]; opts: Opts } {
   return { args: [], opts: undefined };
 }
 
+/** (file, args?, options?) → operation, for the functions that take a program and an argv. */
+function argvCall(fn: string) {
+  return (a: unknown[]): SpawnOperation => {
+    const { args, opts } = splitArgs(a.slice(1));
+    return op(fn, String(a[0]), args, opts);
+  };
+}
+
+/** (command, options?) → operation, for the functions that always run a shell. */
+function shellCall(fn: string) {
+  return (a: unknown[]): SpawnOperation =>
+    op(fn, '', [], typeof a[1] === 'object' && a[1] !== null ? (a[1] as Opts) : undefined, String(a[0]));
+}
+
 const build = {
-  spawn: (a: unknown[]) => {
-    const file = a[0];
-    const { args, opts } = splitArgs(a.slice(1));
-    return op('spawn', String(file), args, opts);
-  },
-  spawnSync: (a: unknown[]) => {
-    const file = a[0];
-    const { args, opts } = splitArgs(a.slice(1));
-    return op('spawnSync', String(file), args, opts);
-  },
-  execFile: (a: unknown[]) => {
-    const file = a[0];
-    const { args, opts } = splitArgs(a.slice(1));
-    return op('execFile', String(file), args, opts);
-  },
-  execFileSync: (a: unknown[]) => {
-    const file = a[0];
-    const { args, opts } = splitArgs(a.slice(1));
-    return op('execFileSync', String(file), args, opts);
-  },
-  fork: (a: unknown[]) => {
-    const modulePath = a[0];
+  spawn: argvCall('spawn'),
+  spawnSync: argvCall('spawnSync'),
+  execFile: argvCall('execFile'),
+  execFileSync: argvCall('execFileSync'),
+  fork: (a: unknown[]): SpawnOperation => {
     const { args, opts } = splitArgs(a.slice(1));
     // fork never uses a shell; the program is node running modulePath.
-    return op('fork', String(modulePath), args, { ...opts, shell: false });
+    return op('fork', String(a[0]), args, { ...opts, shell: false });
   },
-  exec: (a: unknown[]) => op('exec', '', [], typeof a[1] === 'object' && a[1] !== null ? (a[1] as Opts) : undefined, String(a[0])),
-  execSync: (a: unknown[]) => op('execSync', '', [], typeof a[1] === 'object' && a[1] !== null ? (a[1] as Opts) : undefined, String(a[0])),
+  exec: shellCall('exec'),
+  execSync: shellCall('execSync'),
 };
 
 /** A ChildProcess that never started: stdio ends at once, 'error' (if listened), then 'exit' and 'close'. */
