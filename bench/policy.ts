@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { evaluate, evaluateCall, loadPolicyText, type PolicyVerdict } from '../lib/policy/index';
+import { evaluate, loadPolicyText, type PolicyVerdict } from '../lib/policy/index';
+import { callerPackage } from '../lib/stack';
 import type { Policy } from '../lib/policy/policy';
 import { captureFrames } from '../lib/stack';
 import type { Operation } from '../lib/types';
@@ -67,10 +68,15 @@ function deep(n: number, f: () => PolicyVerdict): PolicyVerdict {
   return n === 0 ? f() : deep(n - 1, f);
 }
 
+function attributedEvaluate(policy: Policy, op: Operation): PolicyVerdict {
+  return evaluate(policy, op, policy.needsPackage(op.name) ? { package: callerPackage(undefined, attributedEvaluate) } : {});
+}
+
 function measure(policy: Policy, op: Operation, attribute: boolean, call: (f: () => PolicyVerdict) => PolicyVerdict): { ns: number; v: PolicyVerdict } {
   let last: PolicyVerdict = evaluate(policy, op, {});
+  // What the agent does for a package-scoped rule (lib/agent.ts onPolicy): attribute the caller, then evaluate.
   // Bound, so the package's frame calls Palisade's code directly, as when package code calls a hooked API.
-  const fromPackage = evaluateCall.bind(null, policy, op, {}, undefined) as () => PolicyVerdict;
+  const fromPackage = attributedEvaluate.bind(null, policy, op) as () => PolicyVerdict;
   const fn = attribute ? () => { last = deep(DEPTH, () => call(fromPackage)); } : () => { last = evaluate(policy, op, {}); };
   return { ns: nsPerCall(fn, attribute ? Math.ceil(ITERATIONS / 10) : ITERATIONS, ROUNDS), v: (fn(), last) };
 }

@@ -1,15 +1,13 @@
 /**
  * Declared-behaviour policies: load, evaluate, explain, lint.
  *
- * Agent usage per sink call:
+ * Agent usage per sink call (lib/agent.ts, through lib/policy-loader.ts):
  *   if (!policy.restricts(op.name)) → skip policy entirely
- *   const pkg = policy.needsPackage(op.name) ? attributePackage(captureFrames()) : undefined
+ *   const pkg = policy.needsPackage(op.name) ? callerPackage(transparent) : undefined   (lib/stack.ts)
  *   const v = evaluate(policy, op, { package: pkg, method, path, route })
- *   v.decision === 'deny' → act on effectiveMode(v.mode, envMode)
- * or, in one call: evaluateCall(policy, op, { method, path, route }, transparentPackages).
+ *   v.decision === 'deny' → act on v.mode (already clamped by PALISADE_MODE)
  */
 export { evaluate } from './evaluate';
-export { evaluateCall } from './attribute';
 export { compilePolicy, findPolicyFile, loadPolicyFile, loadPolicyText, POLICY_FILE_NAMES } from './load';
 export { effectiveMode, parseMode } from './mode';
 export { Policy } from './policy';
