@@ -2,6 +2,7 @@ import type * as FS from 'node:fs';
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import { shouldInspect } from '../lib/agent';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
@@ -75,6 +76,15 @@ function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation
   const fn = spec.label;
   const name = p.intent === 'read' ? 'fs.read' : p.intent === 'write' || flagsWrite(flags) ? 'fs.write' : 'fs.read';
   return name === 'fs.read' ? { name, module: spec.module, fn, resource } : { name, module: spec.module, fn, resource };
+}
+
+/**
+ * Fast path: no untrusted scope and no fs rule → Node's own function, with
+ * nothing else done (no judging, no depth bookkeeping). Nested public fs calls
+ * Node makes inside it see the same answer, so they need no guard either.
+ */
+function fsWatched(): boolean {
+  return shouldInspect('fs.read') || shouldInspect('fs.write');
 }
 
 /** Judge every path argument; the first block wins. Palisade's own fs use while judging is not judged. */
@@ -176,6 +186,7 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
   switch (spec.style) {
     case 'sync':
       w = function (this: unknown) {
+        if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0) {
           const err = judge(site, arguments);
           if (err !== undefined) throw err;
@@ -185,6 +196,7 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
       break;
     case 'existsSync':
       w = function (this: unknown) {
+        if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         // existsSync never throws: a blocked probe answers "does not exist".
         if (guard.depth === 0 && judge(site, arguments) !== undefined) return false;
         return runInner(orig, this, arguments);
@@ -192,6 +204,7 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
       break;
     case 'callback':
       w = function (this: unknown) {
+        if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0) {
           const err = judge(site, arguments);
           if (err !== undefined) {
@@ -207,6 +220,7 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
       break;
     case 'exists':
       w = function (this: unknown) {
+        if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0 && judge(site, arguments) !== undefined) {
           const cb = arguments[1];
           if (typeof cb === 'function') process.nextTick(cb as Cb, false);
@@ -222,6 +236,7 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
       break;
     case 'promise':
       w = function (this: unknown) {
+        if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0) {
           const err = judge(site, arguments);
           if (err !== undefined) return rejected(err);
@@ -232,6 +247,7 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
       break;
     case 'stream':
       w = function (this: unknown) {
+        if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0) {
           const err = judge(site, arguments);
           if (err !== undefined) return blockedStream(spec.name === 'createReadStream' ? 'read' : 'write', arguments[0], err);
