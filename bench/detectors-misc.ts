@@ -4,7 +4,7 @@ import { classifyAddress } from '../lib/detectors/ip';
 import { detectPathTraversal } from '../lib/detectors/path';
 import { detectSsrf } from '../lib/detectors/ssrf';
 import type { TaintInput } from '../lib/types';
-import { fmt, machine, markdownTable, nsPerCall, type BenchResult } from './lib';
+import { fmt, nsPerCall, type BenchResult, runStandalone } from './lib';
 
 /**
  * Micro benchmark of the path-traversal, SSRF (classifier and detector) and
@@ -139,14 +139,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => {
-      process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone(run);

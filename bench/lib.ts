@@ -108,3 +108,14 @@ export function nsPerCall(fn: () => void, iterations: number, rounds = 7): numbe
   }
   return median(samples);
 }
+
+/** `node dist/bench/<file>.js`: run one suite alone and print its table. */
+export function runStandalone(run: () => Promise<BenchResult>): void {
+  run().then(
+    (r) => process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import * as path from 'node:path';
 import { orderBody } from './fixtures';
-import { BARE, BLOCK_DEFAULT, fmt, machine, markdownTable, ROOT, startBenchApp, type BenchResult, type Configuration } from './lib';
+import { BARE, BLOCK_DEFAULT, fmt, ROOT, startBenchApp, type BenchResult, type Configuration, runStandalone } from './lib';
 import { memoryOf } from './macro';
 
 /**
@@ -98,12 +98,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone(run);

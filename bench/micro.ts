@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { fmt, machine, markdownTable, median, ROOT, type BenchResult } from './lib';
+import { fmt, median, ROOT, type BenchResult, runStandalone } from './lib';
 import { preparePg, startUpstream } from './fixtures';
 
 /**
@@ -78,12 +78,4 @@ export async function run(): Promise<BenchResult> {
   return { name: 'Sink calls: added cost per call (micro)', rows, notes };
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone(run);

@@ -6,7 +6,7 @@ import { callerPackage } from '../lib/stack';
 import type { Policy } from '../lib/policy/policy';
 import { captureFrames } from '../lib/stack';
 import type { Operation } from '../lib/types';
-import { fmt, machine, markdownTable, nsPerCall, type BenchResult } from './lib';
+import { fmt, nsPerCall, type BenchResult, runStandalone } from './lib';
 
 /**
  * Cost of one policy decision on the allow path, as the agent pays it:
@@ -122,12 +122,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone(run);

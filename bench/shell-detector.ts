@@ -1,7 +1,7 @@
 import { detectCommandInjection } from '../lib/detectors/command';
 import { analyseShell } from '../lib/detectors/shell';
 import type { SpawnResource, TaintInput } from '../lib/types';
-import { fmt, machine, markdownTable, nsPerCall, type BenchResult } from './lib';
+import { fmt, nsPerCall, type BenchResult, runStandalone } from './lib';
 
 /**
  * Micro benchmark of the command-injection detector (shell and argv forms):
@@ -102,12 +102,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone(run);

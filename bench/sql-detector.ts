@@ -1,7 +1,7 @@
 import { analyzeSql, detectSqlInjection } from '../lib/detectors/sql/index';
 import { overlaps } from '../lib/taint/overlap';
 import type { SqlDialect, SqlResource, TaintInput } from '../lib/types';
-import { fmt, machine, markdownTable, median, type BenchResult } from './lib';
+import { fmt, median, type BenchResult, runStandalone } from './lib';
 
 /**
  * Micro benchmark of the SQL injection detector: µs per call for a realistic
@@ -156,14 +156,4 @@ export async function run(): Promise<BenchResult> {
   return { name: 'SQL injection detector (micro)', rows, notes };
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => {
-      process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone(run);

@@ -3,7 +3,7 @@ import type { Scope } from '../lib/context';
 import { inputsOf } from '../lib/taint';
 import { decodedForms } from '../lib/taint/decode';
 import { baseInputs, treeInputs } from '../lib/taint/sources';
-import { fmt, machine, markdownTable, nsPerCall, type BenchResult } from './lib';
+import { fmt, nsPerCall, type BenchResult, runStandalone } from './lib';
 
 /**
  * What one request costs the taint layer, paid once per request on its first
@@ -76,12 +76,4 @@ export async function run(): Promise<BenchResult> {
   return { name: 'Taint extraction per request (micro)', rows, notes: ['Median over 9 rounds; a fresh request object per call except for the cached row.'] };
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone(run);
