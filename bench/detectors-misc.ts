@@ -4,7 +4,7 @@ import { classifyAddress } from '../lib/detectors/ip';
 import { detectPathTraversal } from '../lib/detectors/path';
 import { detectSsrf } from '../lib/detectors/ssrf';
 import type { TaintInput } from '../lib/types';
-import { fmt, nsPerCall, type BenchResult, runStandalone } from './lib';
+import { fmt, nsPerCall, type BenchResult, runStandalone, benchInput, requestHeaders } from './lib';
 
 /**
  * Micro benchmark of the path-traversal, SSRF (classifier and detector) and
@@ -16,9 +16,7 @@ import { fmt, nsPerCall, type BenchResult, runStandalone } from './lib';
 const ITERATIONS = Number(process.env.BENCH_MISC_ITERATIONS ?? 5_000);
 const ROUNDS = 7;
 
-function input(source: string, value: string, decoding: string[] = []): TaintInput {
-  return { source, value, decoding };
-}
+const input = benchInput;
 
 /** What the taint layer extracts from one browser request, plus the value under test as `query.x`. */
 function requestInputs(x: string): TaintInput[] {
@@ -30,17 +28,7 @@ function requestInputs(x: string): TaintInput[] {
     input('query.page', '3'),
     input('query.sort', 'created_at'),
     input('query.lang', 'en'),
-    input('headers.host', 'app.example.com'),
-    input('headers.user-agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'),
-    input('headers.accept', 'application/json, text/plain, */*'),
-    input('headers.accept-language', 'en-GB,en;q=0.9'),
-    input('headers.accept-encoding', 'gzip, deflate, br'),
-    input('headers.content-type', 'application/json'),
-    input('headers.origin', 'https://app.example.com'),
-    input('headers.referer', 'https://app.example.com/admin/files?tab=recent'),
-    input('headers.sec-fetch-mode', 'cors'),
-    input('headers.sec-fetch-site', 'same-origin'),
-    input('headers.x-request-id', '3f2b9c1e-8d7a-4b6f-9e21-0c5d7a8b9f10'),
+    ...requestHeaders('https://app.example.com/admin/files?tab=recent'),
     input('cookies.sid', 's%3AqY0mJ1n8oWc2Vf9d.K3x1yq8aXvLr0pZ2mN5tB7uC9wE4fG6hJ8kL0oP2rS4'),
     input('cookies.theme', 'dark'),
     input('body.title', 'Quarterly report'),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { TaintInput } from '../lib/types';
 
 /** Shared helpers for the benchmark suite: starting apps, medians, markdown. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -118,4 +119,26 @@ export function runStandalone(run: () => Promise<BenchResult>): void {
       process.exit(1);
     },
   );
+}
+
+/** One taint input as the taint layer would make it. */
+export function benchInput(source: string, value: string, decoding: string[] = []): TaintInput {
+  return { source, value, decoding };
+}
+
+/** The headers of a realistic browser API request: most of the inputs a detector sees and must reject quickly. */
+export function requestHeaders(referer: string): TaintInput[] {
+  return [
+    benchInput('headers.host', 'app.example.com'),
+    benchInput('headers.user-agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'),
+    benchInput('headers.accept', 'application/json, text/plain, */*'),
+    benchInput('headers.accept-language', 'en-GB,en;q=0.9'),
+    benchInput('headers.accept-encoding', 'gzip, deflate, br'),
+    benchInput('headers.content-type', 'application/json'),
+    benchInput('headers.origin', 'https://app.example.com'),
+    benchInput('headers.referer', referer),
+    benchInput('headers.sec-fetch-mode', 'cors'),
+    benchInput('headers.sec-fetch-site', 'same-origin'),
+    benchInput('headers.x-request-id', '3f2b9c1e-8d7a-4b6f-9e21-0c5d7a8b9f10'),
+  ];
 }

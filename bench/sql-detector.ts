@@ -1,7 +1,7 @@
 import { analyzeSql, detectSqlInjection } from '../lib/detectors/sql/index';
 import { overlaps } from '../lib/taint/overlap';
 import type { SqlDialect, SqlResource, TaintInput } from '../lib/types';
-import { fmt, median, type BenchResult, runStandalone } from './lib';
+import { fmt, median, type BenchResult, runStandalone, benchInput, requestHeaders } from './lib';
 
 /**
  * Micro benchmark of the SQL injection detector: µs per call for a realistic
@@ -42,9 +42,7 @@ function row(dialect: string, name: string, t: Timing, chars: number): Record<st
   return { dialect, case: name, 'µs/call wall (median)': fmt(t.wallNs / 1000, 3), 'µs/call CPU (median)': fmt(t.cpuNs / 1000, 3), 'query chars': chars };
 }
 
-function input(source: string, value: string, decoding: string[] = []): TaintInput {
-  return { source, value, decoding };
-}
+const input = benchInput;
 
 /** What the taint layer extracts from one browser request to `POST /api/accounts/search?…`. */
 function requestInputs(email: string, limit: string): TaintInput[] {
@@ -56,17 +54,7 @@ function requestInputs(email: string, limit: string): TaintInput[] {
     input('query.limit', limit),
     input('query.sort', 'newest'),
     input('query.page', '3'),
-    input('headers.host', 'app.example.com'),
-    input('headers.user-agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'),
-    input('headers.accept', 'application/json, text/plain, */*'),
-    input('headers.accept-language', 'en-GB,en;q=0.9'),
-    input('headers.accept-encoding', 'gzip, deflate, br'),
-    input('headers.content-type', 'application/json'),
-    input('headers.origin', 'https://app.example.com'),
-    input('headers.referer', 'https://app.example.com/admin/people?tab=active'),
-    input('headers.sec-fetch-mode', 'cors'),
-    input('headers.sec-fetch-site', 'same-origin'),
-    input('headers.x-request-id', '3f2b9c1e-8d7a-4b6f-9e21-0c5d7a8b9f10'),
+    ...requestHeaders('https://app.example.com/admin/people?tab=active'),
     input('cookies.sid', 's%3AQm9iIHNheXMgaGk.4fJ2kLx9'),
     input('cookies.theme', 'dark'),
     input('body.email', email),
