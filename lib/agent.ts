@@ -1,4 +1,4 @@
-import { resolveConfig, type Config, type ConfigError, type StartOptions } from './config';
+import { resolveConfig, type Config, type ConfigError } from './config';
 import { currentScope, type Scope } from './context';
 import { actionFor } from './decide';
 import { detectorFor } from './detectors';
@@ -37,7 +37,7 @@ export interface StartResult {
   stop(): void;
 }
 
-export function initAgent(options: StartOptions, policy: PolicyEngine | undefined, problems: ConfigError[], config: Config): AgentState {
+export function initAgent(config: Config, policy: PolicyEngine | undefined): AgentState {
   const reporter = new Reporter({ log: config.log, eventsPerSecond: config.eventsPerSecond, trustProxy: config.trustProxy });
   const alwaysInspect = new Set<OperationName>();
   // Cloud-metadata addresses are reported even outside a request: a
@@ -48,8 +48,6 @@ export function initAgent(options: StartOptions, policy: PolicyEngine | undefine
       if (policy.restricts(op)) alwaysInspect.add(op);
     }
   }
-  void options;
-  void problems;
   state = { config, reporter, policy, alwaysInspect };
   return state;
 }

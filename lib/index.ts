@@ -31,7 +31,7 @@ export function start(options: StartOptions = {}): StartResult {
     throw new ConfigError(problems[0]!.variable, `palisade: refusing to start (PALISADE_FAIL=closed): ${problems.map((p) => p.message).join('; ')}`);
   }
   const policy = loadPolicyEngine(config, (msg) => process.stderr.write(`palisade: ${msg}\n`));
-  const s = initAgent(options, policy, problems, config);
+  const s = initAgent(config, policy);
   installed ??= installHooks(hooks, (msg, extra) => s.reporter.logger.warn(extra, msg));
   s.reporter.info(
     {
