@@ -1,5 +1,4 @@
 import type { Detector, Finding, NetResource, TaintInput } from '../types';
-import { spansOf } from '../taint/overlap';
 import { INTERNAL_CLASSES, classifyHost, inspectAddress, parseHostSpelling, type AddressInfo } from './ip';
 
 /**
@@ -108,21 +107,36 @@ function hostOfInput(v: string): { host: string; port: string } | undefined {
  * host ignoring case and a trailing dot, or be something the URL parser
  * could turn into it — an IP spelling (hex digits, 'x', '.', ':', brackets),
  * percent-encoding, backslashes or non-ASCII (full-width digits, IDNA).
+ * Digits-and-dots spellings (prices, versions, counts, `host:port` of an IP:
+ * the common benign case) are read as WHATWG IPv4 here and compared as
+ * numbers, without a parse.
  */
-function mayNameHost(v: string, resource: NetResource, decoded = false): boolean {
+function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded = false): boolean {
   let start = 0;
-  const scheme = v.indexOf('://');
+  // A scheme starts the value (the URL parser strips leading spaces and controls):
+  // most values start with neither, and skip the search.
+  const c0 = v.charCodeAt(0);
+  const scheme = c0 <= 0x20 || ((c0 | 0x20) >= 0x61 && (c0 | 0x20) <= 0x7a) ? v.indexOf('://') : -1;
   if (scheme !== -1) start = scheme + 3;
   else if (v.startsWith('//')) start = 2;
+  // Without '@' the host text starts here, and its first character already
+  // rules out most inputs (a price cannot spell a name, a word cannot spell an IP).
+  if (!decoded && v.indexOf('@', start) === -1 && !mayStartHost(v.charCodeAt(start), facts)) return false;
+  // The authority ends at '/', '?' or '#'; the host starts after its last '@'
+  // (tracked here: String#lastIndexOf is a slow runtime call, and this runs per input).
   let end = start;
+  let at = -1;
   while (end < v.length) {
     const c = v.charCodeAt(end);
     if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    if (c === 0x40) at = end;
     end++;
   }
-  const at = v.lastIndexOf('@', end - 1);
-  if (at >= start) start = at + 1;
+  if (at !== -1) start = at + 1;
   let ipLike = true;
+  // Digits and dots, then optionally one ':' and digits (a port).
+  let digitsAndDots = true;
+  let colon = -1;
   for (let i = start; i < end; i++) {
     const c = v.charCodeAt(i);
     // Forbidden host code points: the URL parser would reject the input.
@@ -135,18 +149,21 @@ function mayNameHost(v: string, resource: NetResource, decoded = false): boolean
       } catch {
         return false;
       }
-      return mayNameHost(text, resource, true);
+      return mayNameHost(text, resource, facts, true);
     }
     if (c >= 0x80 || c === 0x5c) return true;
+    if (c === 0x3a && colon === -1 && i > start) colon = i;
+    else if (!(c >= 0x30 && c <= 0x39) && !(c === 0x2e && colon === -1)) digitsAndDots = false;
     const l = c | 0x20;
     if (!((c >= 0x30 && c <= 0x3a) || (l >= 0x61 && l <= 0x66) || l === 0x78 || c === 0x2e || c === 0x5b || c === 0x5d)) ipLike = false;
   }
   if (ipLike) {
     if (end === start) return false;
-    // A bare decimal is one 32-bit address (WHATWG): compare numbers, no URL parse.
-    let decimal = true;
-    for (let i = start; i < end && decimal; i++) decimal = v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39;
-    if (decimal && end - start <= 10) return Number(v.slice(start, end)) === ipv4Number(resource.host);
+    if (digitsAndDots) {
+      // `1.2.3.4`, `2130706433`, `0177.1`, `19.99`, `127.0.0.1:8080`: an IPv4 address or nothing.
+      if (Number.isNaN(facts.hostV4)) return false;
+      return whatwgIpv4(v, start, colon === -1 ? end : colon) === facts.hostV4;
+    }
     return true;
   }
   // Necessary for any match below (same first character, or '[', and long enough): most inputs stop here, before any allocation.
@@ -160,6 +177,62 @@ function mayNameHost(v: string, resource: NetResource, decoded = false): boolean
   return matches(resource.host) || matches(resource.rawHost);
 }
 
+/**
+ * `v[start, end)`, made only of digits and dots, read as the WHATWG IPv4
+ * parser reads a host: 1–4 parts, a leading 0 means octal, the last part
+ * fills the remaining bytes. NaN where the URL parser would fail.
+ */
+const ROOM = [0, 2 ** 32, 2 ** 24, 2 ** 16, 2 ** 8];
+
+function whatwgIpv4(v: string, start: number, end: number): number {
+  if (end - start > 1 && v.charCodeAt(end - 1) === 0x2e) end--; // one trailing dot is allowed
+  let value = 0;
+  let parts = 0;
+  let i = start;
+  for (;;) {
+    let j = i;
+    while (j < end && v.charCodeAt(j) !== 0x2e) j++;
+    if (j === i || ++parts > 4) return NaN;
+    const octal = j - i > 1 && v.charCodeAt(i) === 0x30;
+    let n = 0;
+    for (let k = i; k < j; k++) {
+      const d = v.charCodeAt(k) - 0x30;
+      if (octal && d > 7) return NaN;
+      n = n * (octal ? 8 : 10) + d;
+      if (n > 0xffffffff) return NaN;
+    }
+    if (j === end) {
+      // The last part fills what the earlier ones left.
+      const room = ROOM[parts]!;
+      return n >= room ? NaN : value * room + n;
+    }
+    if (n > 255) return NaN;
+    value = value * 256 + n;
+    i = j + 1;
+  }
+}
+
+/**
+ * Can a host text starting with code unit `c` name the destination after URL
+ * parsing? IPv4 spellings start with a digit, IPv6 with '['; a name starts with
+ * its own first letter in either case. Percent-encoding, backslashes and
+ * non-ASCII (IDNA maps full-width forms) could become anything.
+ */
+function mayStartHost(c: number, facts: HostFacts): boolean {
+  if (c >= 0x80 || c === 0x25 || c === 0x5c || c === 0x5b) return true;
+  if (c >= 0x30 && c <= 0x39 && facts.digitNames) return true;
+  const l = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+  return l === facts.first1 || l === facts.first2;
+}
+
+/** What a host text naming `h` can start with: digits (IPv4), nothing plain (IPv6: '['), or its lower-cased first letter. */
+function firstOf(h: string | undefined, lit: string | undefined): { digits: boolean; first: number } {
+  if (h === undefined || h.length === 0) return { digits: false, first: -1 };
+  if (lit !== undefined) return { digits: !lit.includes(':'), first: -1 };
+  const c = h.charCodeAt(0);
+  return { digits: false, first: c >= 0x41 && c <= 0x5a ? c | 0x20 : c };
+}
+
 /** Could `v[start, start + n)` (lower-cased) equal `h`, or start with `h.`, `h:` or `[h]`? A cheap necessary condition. */
 function couldName(v: string, start: number, n: number, h: string | undefined): boolean {
   if (h === undefined || h.length === 0 || n < h.length) return false;
@@ -167,15 +240,6 @@ function couldName(v: string, start: number, n: number, h: string | undefined): 
   if (c === 0x5b /* [ */) return n >= h.length + 2;
   const d = h.charCodeAt(0);
   return c === d || (c >= 0x41 && c <= 0x5a ? c | 0x20 : c) === (d >= 0x41 && d <= 0x5a ? d | 0x20 : d);
-}
-
-/** The host as a 32-bit number when it is an IPv4 literal, else NaN. */
-function ipv4Number(host: string): number {
-  const lit = parseHostSpelling(host);
-  if (lit === undefined || lit.includes(':')) return NaN;
-  let n = 0;
-  for (const part of lit.split('.')) n = n * 256 + Number(part);
-  return n;
 }
 
 /** The port actually connected, when the resource says. */
@@ -188,10 +252,6 @@ function portOf(resource: NetResource): string {
   } catch {
     return '';
   }
-}
-
-function intersects(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
-  return a.start < b.end && b.start < a.end;
 }
 
 /**
@@ -211,32 +271,56 @@ export function inputChoosesHost(resource: NetResource, value: string): boolean 
 /** Per-resource facts, computed once per detector call rather than once per input. */
 interface HostFacts {
   hostIsIp: boolean;
+  /** The host as an IPv4 number; NaN when it is not IPv4. */
+  hostV4: number;
+  /** mayStartHost: a leading digit can name host or rawHost; the lower-cased first letters of either name (-1: none). */
+  digitNames: boolean;
+  first1: number;
+  first2: number;
   span: { start: number; end: number } | undefined;
 }
 
 function hostFacts(resource: NetResource): HostFacts {
   const hs = resource.url === undefined ? undefined : hostSpan(resource.url);
+  const lit = parseHostSpelling(resource.host);
+  const sameRaw = resource.rawHost === undefined || resource.rawHost === resource.host;
+  const rawLit = sameRaw ? lit : parseHostSpelling(resource.rawHost!);
+  const a = firstOf(resource.host, lit);
+  const b = sameRaw ? a : firstOf(resource.rawHost, rawLit);
   return {
-    hostIsIp: parseHostSpelling(resource.rawHost ?? resource.host) !== undefined,
+    hostIsIp: (resource.rawHost === undefined ? lit : rawLit) !== undefined,
+    hostV4: lit === undefined || lit.includes(':') ? NaN : whatwgIpv4(lit, 0, lit.length),
+    digitNames: a.digits || b.digits,
+    first1: a.first,
+    first2: b.first,
     span: hs !== undefined && hs.end > hs.start ? hs : undefined,
   };
 }
 
+/** Does an occurrence of `value` in `text` overlap `hs` (with `whole`: cover all of it)? Allocation-free. */
+function occursOver(text: string, value: string, hs: { start: number; end: number }, whole: boolean): boolean {
+  // Only occurrences starting after this can reach into the span.
+  let from = Math.max(0, hs.start - value.length + 1);
+  for (;;) {
+    const at = text.indexOf(value, from);
+    if (at === -1 || at >= hs.end) return false;
+    if (whole ? at <= hs.start && at + value.length >= hs.end : at + value.length > hs.start) return true;
+    from = at + 1;
+  }
+}
+
 function choosesHost(facts: HostFacts, resource: NetResource, value: string): boolean {
   if (value.length === 0) return false;
+  // Without host syntax (or against an IP host) only an occurrence covering the
+  // whole host counts, so an input shorter than the host is left to the URL reading below.
   const partialCounts = !facts.hostIsIp && hasHostStructure(value);
-  if (resource.url !== undefined && facts.span !== undefined) {
-    const hs = facts.span;
-    for (const s of spansOf(resource.url, value)) {
-      if (!intersects(s, hs)) continue;
-      if ((s.start <= hs.start && s.end >= hs.end) || partialCounts) return true;
-    }
+  const hs = facts.span;
+  if (resource.url !== undefined && hs !== undefined && (partialCounts || value.length >= hs.end - hs.start)) {
+    if (occursOver(resource.url, value, hs, !partialCounts)) return true;
   }
   const raw = resource.rawHost ?? resource.host;
-  for (const s of spansOf(raw, value)) {
-    if ((s.start === 0 && s.end === raw.length) || partialCounts) return true;
-  }
-  if (!mayNameHost(value, resource)) return false;
+  if (partialCounts ? raw.includes(value) : value === raw) return true;
+  if (!mayNameHost(value, resource, facts)) return false;
   const named = hostOfInput(value);
   if (named === undefined) return false;
   if (named.host !== normaliseHost(resource.host) && (resource.rawHost === undefined || named.host !== normaliseHost(resource.rawHost))) {
@@ -256,7 +340,7 @@ export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   const facts = hostFacts(resource);
   for (const input of inputs) {
     // Client-address headers carry the client's (often loopback, behind a proxy) ip, not a destination.
-    if (CLIENT_ADDRESS_HEADERS.has(input.source)) continue;
+    if (input.source.charCodeAt(0) === 0x68 /* h */ && CLIENT_ADDRESS_HEADERS.has(input.source)) continue;
     if (!choosesHost(facts, resource, input.value)) continue;
     return finding(resource, input, dest);
   }

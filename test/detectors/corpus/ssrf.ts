@@ -91,6 +91,17 @@ export function normalisedCase(x: string, cls?: string): SsrfCase {
   return c;
 }
 
+/** The input is `host:port` in any spelling; the hook connects to the normalised URL built from it. */
+export function hostPortCase(hostPort: string, cls?: string, port = hostPort.slice(hostPort.lastIndexOf(':') + 1)): SsrfCase {
+  const href = new URL(`http://${hostPort}/`).href;
+  const c = urlCase('§', href, cls);
+  const u = new URL(href);
+  c.name = `normalised href ${href} ← ${JSON.stringify(hostPort)} (the connected port is ${port})`;
+  c.resource = { ...c.resource, url: `http://${u.hostname}:${port}/`, rawHost: u.hostname, port: Number(port) };
+  c.inputs = [input(hostPort, [], 'headers.host')];
+  return c;
+}
+
 // Internal destinations in every spelling, with the class they must be reported as.
 const INTERNAL_HOSTS: Array<[string, string]> = [
   ['127.0.0.1', 'loopback'],
@@ -154,6 +165,9 @@ export const attacks: SsrfCase[] = [
   ...INTERNAL_HOSTS.filter(([h]) => !h.startsWith('[') && !/^0x|^0\d|^\d+$/.test(h)).slice(0, 12).map(([h, cls]) => optionsCase(h, 80, cls)),
   ...['http://127.0.0.1:6379/', 'http://[::ffff:127.0.0.1]/', 'http://2130706433/', 'http://0x7f.1/', 'http://169.254.169.254/latest/meta-data/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://%31%32%37.0.0.1/', 'http://LocalHost./', 'http://１２７.０.０.１/']
     .map((x) => normalisedCase(x)),
+  // Numeric IPv4 spellings the URL parser rewrites (read without a URL parse by the detector's fast path).
+  ...INTERNAL_HOSTS.filter(([h]) => /^[0-9.]+$/.test(h)).flatMap(([h, cls]) => [normalisedCase(`http://${h}/`, cls), hostPortCase(`${h}:8080`, cls)]),
+  hostPortCase('127.1.', 'loopback'),
   // The input completes an app-chosen host or breaks the authority.
   urlCase('https://api.example.com§/v1/users', '@127.0.0.1', 'loopback'),
   urlCase('https://api.example.com§/v1/users', '@169.254.169.254/latest/meta-data/#', 'metadata'),
@@ -218,6 +232,10 @@ export const benign: SsrfCase[] = [
   urlCase('http://§.svc.cluster.local/orders', 'redis'),
   urlCase('http://10.0.0.§:8080/', '5'),
   urlCase('http://10.0.0.§:8080/', '17'),
+  // Numbers that are not the connected address (prices, counts, versions) or not on the connected port.
+  ...['19.99', '5.5', '2', '127.0.0.2', '0178.0.0.1', '127..1', '1.2.3.4.5', '4294967296', '2130706434'].map((x) => urlCase('http://127.0.0.1:9200/search?q=§', x)),
+  hostPortCase('127.0.0.1:3000', undefined, '9200'),
+  hostPortCase('0177.0.0.1:3000', undefined, '9200'),
   // The input is the port, not the host.
   urlCase('http://127.0.0.1:§/status', '8080'),
   // An input that names a different host and port than the one connected.
