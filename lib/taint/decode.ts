@@ -19,10 +19,60 @@ const NONE: DecodedForm[] = [];
 Object.freeze(NONE);
 
 export function decodedForms(raw: string): DecodedForm[] {
+  const shape = shapeOf(raw);
+  // Most values are plain text: no decoder applies, and one empty (frozen) result is shared.
+  if (shape === 0) return NONE;
   const out: DecodedForm[] = [];
-  expand(raw, [], out, 0);
-  // Most values are plain text: share one empty (frozen) result.
+  expand(raw, shape, [], out, 0);
   return out.length === 0 ? NONE : out;
+}
+
+// Which decoders could apply, from one pass over the value (each decoder still validates in full).
+const MAY_URL = 1;
+const MAY_BASE64 = 2;
+const MAY_JSON = 4;
+const MAY_HTML = 8;
+const MAY_HEX = 16;
+
+// Per ASCII character: 1 base64 alphabet (incl. base64url), 2 hex digit, and the decoder it may trigger.
+const CHAR_B64 = 1;
+const CHAR_HEX = 2;
+const CHARS = new Uint8Array(128);
+for (let c = 0x30; c <= 0x39; c++) CHARS[c] = CHAR_B64 | CHAR_HEX;
+for (let c = 0x41; c <= 0x5a; c++) CHARS[c] = CHAR_B64 | (c <= 0x46 ? CHAR_HEX : 0);
+for (let c = 0x61; c <= 0x7a; c++) CHARS[c] = CHAR_B64 | (c <= 0x66 ? CHAR_HEX : 0);
+CHARS[0x2b] = CHAR_B64; // '+': also form-encoded space
+CHARS[0x2f] = CHARS[0x2d] = CHARS[0x5f] = CHAR_B64;
+
+function shapeOf(v: string): number {
+  const n = v.length;
+  let shape = 0;
+  let b64 = n >= 4;
+  let hex = n >= 6;
+  let pad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0x80) {
+      b64 = hex = false;
+      continue;
+    }
+    const k = CHARS[c]!;
+    if (c === 0x25 || c === 0x2b) shape |= MAY_URL;
+    else if (c === 0x5c) shape |= MAY_JSON;
+    else if (c === 0x26) shape |= MAY_HTML;
+    if (c === 0x3d /* = */) {
+      if (i < n - 2) b64 = false;
+      pad++;
+      hex = false;
+      continue;
+    }
+    if (pad > 0 || (k & CHAR_B64) === 0) b64 = false;
+    // '0x' / '0X' may prefix hex.
+    if ((k & CHAR_HEX) === 0 && !(i === 1 && (c | 0x20) === 0x78 && v.charCodeAt(0) === 0x30)) hex = false;
+  }
+  if (b64) shape |= MAY_BASE64;
+  if (hex) shape |= MAY_HEX;
+  return shape;
 }
 
 function seen(out: readonly DecodedForm[], d: string): boolean {
@@ -30,17 +80,18 @@ function seen(out: readonly DecodedForm[], d: string): boolean {
   return false;
 }
 
-function expand(value: string, chain: string[], out: DecodedForm[], depth: number): void {
+function expand(value: string, shape: number, chain: string[], out: DecodedForm[], depth: number): void {
   if (depth >= MAX_DEPTH || out.length >= MAX_FORMS) return;
   for (let i = 0; i < DECODERS.length; i++) {
-    const [name, decode] = DECODERS[i]!;
+    const [name, decode, may] = DECODERS[i]!;
+    if ((shape & may) === 0) continue;
     const d = decode(value);
     if (d === undefined || d === value || d.length === 0) continue;
     if (seen(out, d)) continue;
     const next = [...chain, name];
     out.push({ value: d, decoding: next });
     if (out.length >= MAX_FORMS) return;
-    expand(d, next, out, depth + 1);
+    if (depth + 1 < MAX_DEPTH) expand(d, shapeOf(d), next, out, depth + 1);
   }
 }
 
@@ -210,10 +261,10 @@ export function hexDecode(v: string): string | undefined {
   return isPrintable(text) ? text : undefined;
 }
 
-const DECODERS: ReadonlyArray<[string, (v: string) => string | undefined]> = [
-  ['url', urlDecode],
-  ['base64', base64Decode],
-  ['json', jsonUnescape],
-  ['html', htmlDecode],
-  ['hex', hexDecode],
+const DECODERS: ReadonlyArray<[string, (v: string) => string | undefined, number]> = [
+  ['url', urlDecode, MAY_URL],
+  ['base64', base64Decode, MAY_BASE64],
+  ['json', jsonUnescape, MAY_JSON],
+  ['html', htmlDecode, MAY_HTML],
+  ['hex', hexDecode, MAY_HEX],
 ];

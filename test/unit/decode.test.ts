@@ -24,3 +24,59 @@ t.test('forms remember their chain and nest', async (t) => {
   t.same(decodedForms('report.txt'), [], 'plain text has no decoded forms');
   t.ok(decodedForms('x'.repeat(10000)).length <= 6, 'bounded');
 });
+
+/** Every decoder tried on every value, as a reference for decodedForms' one-pass pre-screen. */
+function allDecoders(raw: string): Array<{ value: string; decoding: string[] }> {
+  const decoders: Array<[string, (v: string) => string | undefined]> = [
+    ['url', urlDecode],
+    ['base64', base64Decode],
+    ['json', jsonUnescape],
+    ['html', htmlDecode],
+    ['hex', hexDecode],
+  ];
+  const out: Array<{ value: string; decoding: string[] }> = [];
+  const expand = (v: string, chain: string[], depth: number): void => {
+    if (depth >= 2 || out.length >= 6) return;
+    for (const [name, decode] of decoders) {
+      const d = decode(v);
+      if (d === undefined || d === v || d.length === 0 || out.some((f) => f.value === d)) continue;
+      out.push({ value: d, decoding: [...chain, name] });
+      if (out.length >= 6) return;
+      expand(d, [...chain, name], depth + 1);
+    }
+  };
+  expand(raw, [], 0);
+  return out;
+}
+
+t.test('the pre-screen never hides a form a decoder would find', async (t) => {
+  // Encoded payloads in every scheme and chain, plus random strings over the characters the decoders care about.
+  const payloads = ['; id', '../../etc/passwd', "' OR 1=1 --", 'http://127.0.0.1/', '$(whoami)', 'café/über'];
+  const samples: string[] = [];
+  for (const p of payloads) {
+    const b64 = Buffer.from(p).toString('base64');
+    samples.push(encodeURIComponent(p), b64, Buffer.from(p).toString('base64url'), Buffer.from(p).toString('hex'), `0x${Buffer.from(p).toString('hex')}`);
+    samples.push(encodeURIComponent(b64), Buffer.from(encodeURIComponent(p)).toString('base64'), JSON.stringify(p).slice(1, -1).replace(/'/g, '\\u0027'));
+    samples.push(p.replace(/[<>&;/'"]/g, (c) => `&#${c.charCodeAt(0)};`), b64.replace(/=+$/, ''), `${b64}==`);
+  }
+  const alphabet = 'aZ09+/=-_%&;#x\\u"\'. é3bF';
+  let seed = 42;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let i = 0; i < 20000; i++) {
+    let s = '';
+    const len = 1 + rnd(14);
+    for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
+    samples.push(s);
+  }
+  let mismatches = 0;
+  for (const s of samples) {
+    const got = decodedForms(s).map((f) => ({ value: f.value, decoding: f.decoding }));
+    const want = allDecoders(s);
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      if (mismatches++ < 5) t.same(got, want, `decodedForms(${JSON.stringify(s)})`);
+    }
+  }
+  t.equal(mismatches, 0, `${samples.length} values, same forms as trying every decoder`);
+  const encoded = payloads.flatMap((_, i) => samples.slice(i * 11, i * 11 + 5)); // url, base64, base64url, hex, 0x-hex
+  t.ok(encoded.every((s) => decodedForms(s).length > 0), 'every url/base64/hex-encoded payload has a decoded form');
+});
