@@ -1,10 +1,10 @@
-import { analyzeSql } from '../lib/detectors/sql/analyze';
 import type { SqlDialect, SqlOperation } from '../lib/types';
 
 /**
  * What the five SQL driver hooks share: one way to turn query text into a
- * `sql.query` operation. Only reached when someone will look at the
- * operation, so analysing the text here costs nothing on the fast path.
+ * `sql.query` operation. The statement kind is not computed here: the
+ * injection check does not need it, and a policy with SQL rules or an event
+ * fills it in on first use (lib/policy/rules-sql.ts, lib/agent.ts).
  */
 
 export type Callback = (err: Error | null, ...rest: unknown[]) => void;
@@ -16,8 +16,7 @@ export function sqlOperation(
   text: string,
   db: string | undefined,
 ): SqlOperation {
-  const a = analyzeSql(text, dialect);
-  const resource: SqlOperation['resource'] = { driver, dialect, text, kind: a.kind, multiStatement: a.multiStatement };
+  const resource: SqlOperation['resource'] = { driver, dialect, text };
   if (db !== undefined && db !== '') resource.db = db;
   return { name: 'sql.query', module: driver, fn, resource };
 }

@@ -2,6 +2,7 @@ import { resolveConfig, type Config, type ConfigError } from './config';
 import { currentScope, type Scope } from './context';
 import { actionFor } from './decide';
 import { detectorFor } from './detectors';
+import { analyzeSql } from './detectors/sql/analyze';
 import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { inputsOf } from './taint';
@@ -174,6 +175,19 @@ function injectionMode(s: AgentState, kind: AttackKind): Mode {
   return s.policy === undefined ? s.config.mode : s.policy.injectionMode(kind);
 }
 
+/** Hooks leave out what only events and policies read; an event fills it in. */
+function completeForEvent(op: Operation): Operation {
+  if (op.name === 'sql.query') {
+    const r = op.resource;
+    if (r.kind === undefined || r.multiStatement === undefined) {
+      const a = analyzeSql(r.text, r.dialect);
+      r.kind ??= a.kind;
+      r.multiStatement ??= a.multiStatement;
+    }
+  }
+  return op;
+}
+
 function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Finding): PalisadeBlockedError | undefined {
   let mode = injectionMode(s, f.kind);
   // Outside a request (cloud metadata from startup code or a timer) blocking is opt-in:
@@ -185,7 +199,7 @@ function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Fi
     mode,
     action,
     kind: f.kind,
-    op,
+    op: completeForEvent(op),
     reason: f.reason,
     input: f.input,
     rule: `injection.${f.kind}`,
@@ -212,7 +226,7 @@ function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Sco
     mode,
     action,
     kind: 'policy_violation',
-    op,
+    op: completeForEvent(op),
     reason: verdict.reason,
     rule: verdict.ruleId,
     policyScope: verdict.scope,

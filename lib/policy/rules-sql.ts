@@ -12,16 +12,17 @@ export interface SqlSubject {
   db: string;
 }
 
-/** Uses what the SQL hook filled in; analyses the text only when it did not. */
+/**
+ * Uses what is filled in; analyses the text only when it is not, and keeps
+ * the result on the resource (later rules and the event reuse it).
+ */
 export function sqlSubject(res: SqlResource): SqlSubject {
-  let kind = res.kind;
-  let multi = res.multiStatement;
-  if (kind === undefined || multi === undefined) {
+  if (res.kind === undefined || res.multiStatement === undefined) {
     const a = analyzeSqlLazy(res.text, res.dialect);
-    kind ??= a.kind;
-    multi ??= a.multiStatement;
+    res.kind ??= a.kind;
+    res.multiStatement ??= a.multiStatement;
   }
-  return { kind, multi, dialect: res.dialect, driver: res.driver, db: res.db ?? '' };
+  return { kind: res.kind, multi: res.multiStatement, dialect: res.dialect, driver: res.driver, db: res.db ?? '' };
 }
 
 interface SqlRuleObj {
