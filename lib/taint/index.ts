@@ -1,6 +1,7 @@
 import type { Scope } from '../context';
 import type { TaintInput } from '../types';
 import { baseInputs, rawBodyInputs, treeInputs } from './sources';
+import { inputSummary } from './summary';
 
 const EMPTY: readonly TaintInput[] = [];
 
@@ -64,6 +65,8 @@ export function inputsOf(scope: Scope): readonly TaintInput[] {
   if (dirty || cache.all === undefined) {
     const base = route === undefined ? cache.base : withoutStaticSegments(cache.base, route);
     cache.all = base.concat(cache.body ?? EMPTY, cache.params ?? EMPTY);
+    // Summarised now, while the values are still in cache; every sink check of the request reads it.
+    inputSummary(cache.all);
   }
   return cache.all;
 }
