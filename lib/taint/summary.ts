@@ -59,22 +59,58 @@ function scanMask(s: string): void {
   maskFlags = flags;
 }
 
+function write(sum: Int32Array | number[], at: number, v: string): void {
+  scanMask(v);
+  sum[at + LO] = maskLo;
+  sum[at + HI] = maskHi;
+  sum[at + LEN] = v.length;
+  sum[at + FIRST] = v.length > 0 ? v.charCodeAt(0) : -1;
+  sum[at + FLAGS] = maskFlags;
+}
+
 export function inputSummary(inputs: readonly TaintInput[]): Int32Array {
   let sum = summaries.get(inputs);
   if (sum !== undefined) return sum;
   sum = new Int32Array(inputs.length * SLOTS);
-  for (let i = 0; i < inputs.length; i++) {
-    const v = inputs[i]!.value;
-    const at = i * SLOTS;
-    scanMask(v);
-    sum[at + LO] = maskLo;
-    sum[at + HI] = maskHi;
-    sum[at + LEN] = v.length;
-    sum[at + FIRST] = v.length > 0 ? v.charCodeAt(0) : -1;
-    sum[at + FLAGS] = maskFlags;
-  }
+  for (let i = 0; i < inputs.length; i++) write(sum, i * SLOTS, inputs[i]!.value);
   summaries.set(inputs, sum);
   return sum;
+}
+
+/**
+ * Built alongside extraction (the taint layer's InputList), while each value
+ * was just read: `entries` holds SLOTS numbers per input, in order.
+ */
+export class SummaryBuilder {
+  private readonly entries: number[] = [];
+
+  add(v: string): void {
+    write(this.entries, this.entries.length, v);
+  }
+
+  finish(inputs: readonly TaintInput[]): void {
+    if (this.entries.length === inputs.length * SLOTS) summaries.set(inputs, Int32Array.from(this.entries));
+  }
+}
+
+/** The summary of `all`, the concatenation of `parts`, from theirs (values are not read again). */
+export function joinSummaries(all: readonly TaintInput[], parts: ReadonlyArray<readonly TaintInput[]>): void {
+  const sum = new Int32Array(all.length * SLOTS);
+  let at = 0;
+  for (const part of parts) {
+    const ps = inputSummary(part);
+    sum.set(ps, at);
+    at += ps.length;
+  }
+  if (at === sum.length) summaries.set(all, sum);
+}
+
+/** The summary of `kept`, the inputs of `from` at the indices `keep`. */
+export function pickSummary(kept: readonly TaintInput[], from: readonly TaintInput[], keep: readonly number[]): void {
+  const src = inputSummary(from);
+  const sum = new Int32Array(keep.length * SLOTS);
+  for (let k = 0; k < keep.length; k++) sum.set(src.subarray(keep[k]! * SLOTS, (keep[k]! + 1) * SLOTS), k * SLOTS);
+  summaries.set(kept, sum);
 }
 
 /** The character classes of a payload (one pass), to test inputs against. */
