@@ -1,8 +1,9 @@
 import type * as FS from 'node:fs';
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { AsyncResource } from 'node:async_hooks';
 import { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { shouldInspect } from '../lib/agent';
+import { currentFrame, runInFrame } from '../lib/context';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
@@ -43,8 +44,6 @@ export function fsBuildCount(): number {
   return builds;
 }
 
-// Created on first need: an idle AsyncLocalStorage costs nothing, an enabled one a little per async resource.
-let nestedMarker: AsyncLocalStorage<true> | undefined;
 
 function intentOf(site: Site, i: number, args: ArrayLike<unknown>): OperationName {
   const p = site.spec.paths[i]!;
@@ -55,7 +54,7 @@ function intentOf(site: Site, i: number, args: ArrayLike<unknown>): OperationNam
 
 function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation | FsWriteOperation | undefined {
   built = true;
-  if (nestedMarker?.getStore() === true) return undefined;
+  if (currentFrame()?.fsNested === true) return undefined;
   const spec = site.spec;
   const p = spec.paths[i]!;
   const arg = args[p.index];
@@ -119,10 +118,9 @@ function runInner(orig: AnyFn, self: unknown, args: ArrayLike<unknown>): unknown
  * context (so the app's next fs call is judged as usual).
  */
 function runNested(orig: AnyFn, self: unknown, args: ArrayLike<unknown>, cbIndex: number): unknown {
-  const marker = (nestedMarker ??= new AsyncLocalStorage<true>());
   const a = Array.prototype.slice.call(args) as unknown[];
   if (cbIndex >= 0) a[cbIndex] = AsyncResource.bind(a[cbIndex] as Cb);
-  return marker.run(true, () => runInner(orig, self, a));
+  return runInFrame(currentFrame()?.egress, true, runInner, orig, self, a);
 }
 
 function lastFunction(args: ArrayLike<unknown>): number {

@@ -1,9 +1,8 @@
 import { hostSpan } from '../lib/detectors/ssrf';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { policyRestricts, shouldInspect } from '../lib/agent';
-import { currentScope, storage, type Scope } from '../lib/context';
+import { currentFrame, currentScope, runInFrame, storage, type Scope } from '../lib/context';
 import { INTERNAL_CLASSES, classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
 import { isPalisadeBlockedError, type PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
@@ -56,7 +55,10 @@ export interface EgressContext {
   judged: Target[];
 }
 
-export const egress = new AsyncLocalStorage<EgressContext>();
+/** The outgoing request being made in this async context, if any (kept in the scope's storage: lib/context.ts). */
+export function currentEgress(): EgressContext | undefined {
+  return currentFrame()?.egress as EgressContext | undefined;
+}
 
 export function newContext(target: Target, followsRedirects: boolean): EgressContext {
   return { target, followsRedirects, judged: [target] };
@@ -164,7 +166,7 @@ export function targetFromUrl(input: string | URL): Target | undefined {
  * taint belongs to the chain, the redirect target only says where it ends.
  */
 export function followRedirectChain(t: Target): Target {
-  const parent = egress.getStore();
+  const parent = currentEgress();
   const status = parent?.req?.res?.statusCode;
   if (parent === undefined || status === undefined || status < 300 || status > 399) return t;
   const p = parent.target;
@@ -207,7 +209,7 @@ function applyIn(f: AnyFn, self: unknown, args: unknown[]): unknown {
 
 /** Run the original call with the egress context in place for its sockets. */
 export function runWithTarget(ctx: EgressContext, f: AnyFn, self: unknown, args: unknown[]): unknown {
-  return egress.run(ctx, applyIn, f, self, args);
+  return runInFrame(ctx, currentFrame()?.fsNested === true, applyIn, f, self, args);
 }
 
 /**
@@ -245,7 +247,7 @@ function hopTarget(request: UndiciRequest): Target | undefined {
 export function judgeUndiciRequest(message: unknown): void {
   try {
     if (!shouldInspect('net.connect')) return;
-    const ctx = egress.getStore();
+    const ctx = currentEgress();
     if (ctx === undefined || !ctx.followsRedirects) return;
     const request = (message as { request?: UndiciRequest } | null)?.request;
     if (request === undefined || request === null) return;
@@ -330,8 +332,7 @@ function judge(c: ConnectInfo, address: string): PalisadeBlockedError | undefine
 
 /** Judge in the scope the connect() call was made in, whatever context a custom lookup calls back in. */
 function judgeInScope(c: ConnectInfo, address: string): PalisadeBlockedError | undefined {
-  const current = storage.getStore();
-  if (current === c.scope) return judge(c, address);
+  if (currentScope() === c.scope) return judge(c, address);
   if (c.scope === undefined) return storage.exit(judge, c, address);
   return storage.run(c.scope, judge, c, address);
 }
@@ -435,7 +436,7 @@ function connectWrapper(tlsSocket: (s: unknown) => boolean): (orig: AnyFn) => An
         rawHost,
         port: portOf(ca.opts.port),
         tls: tlsSocket(this),
-        ctx: egress.getStore(),
+        ctx: currentEgress(),
         scope: currentScope(),
       };
       if (net.isIP(rawHost) !== 0) {

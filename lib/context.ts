@@ -47,10 +47,39 @@ export interface InputCache {
   all?: TaintInput[];
 }
 
-export const storage = new AsyncLocalStorage<Scope>();
+/**
+ * What else must follow async hops besides the scope: the outgoing request a
+ * socket is opened for (hooks/net.ts) and "inside an fs call already judged"
+ * (hooks/fs.ts). It rides in the scope's AsyncLocalStorage, as a wrapper
+ * that exists only while such a call runs, rather than in storages of its
+ * own: on Node 20 every enabled AsyncLocalStorage adds work to every promise
+ * and async resource the app creates, and a second one cost the realistic
+ * bench route about as much as the first.
+ */
+export class Frame {
+  constructor(
+    readonly scope: Scope | undefined,
+    readonly egress: object | undefined,
+    readonly fsNested: boolean,
+  ) {}
+}
+
+export const storage = new AsyncLocalStorage<Scope | Frame>();
 
 export function currentScope(): Scope | undefined {
-  return storage.getStore();
+  const s = storage.getStore();
+  return s instanceof Frame ? s.scope : s;
+}
+
+export function currentFrame(): Frame | undefined {
+  const s = storage.getStore();
+  return s instanceof Frame ? s : undefined;
+}
+
+/** Run `fn` with `egress`/`fsNested` added to the current context (the scope stays). */
+export function runInFrame<A extends unknown[], R>(egress: object | undefined, fsNested: boolean, fn: (...args: A) => R, ...args: A): R {
+  const s = storage.getStore();
+  return storage.run(new Frame(s instanceof Frame ? s.scope : s, egress, fsNested), fn, ...args);
 }
 
 export function runInScope<T>(scope: Scope, fn: () => T): T {
