@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import type { Detector, Finding, FsResource, TaintInput } from '../types';
 import { spansOf, type Span } from '../taint/overlap';
-import { HAS_SLASH, flagsOf, inputSummary, lengthOf, mayContain, mayOccurIn, payloadMask } from '../taint/summary';
 
 /**
  * Path traversal: an untrusted input that occurs in the path the app opened
@@ -289,14 +288,8 @@ function detect(resource: FsResource, inputs: readonly TaintInput[]): Finding | 
   };
   let nraw: string | undefined;
   const normalisedRaw = (): string => (nraw ??= posix.normalize(resource.rawPath));
-  // An input is judged only if it could occur in the raw path, contain it, or be rewritten
-  // by normalisation (it has a '/'); the rest are ruled out without being read (taint/summary.ts).
-  const sum = inputSummary(inputs);
-  const p = payloadMask(resource.rawPath);
-  for (let i = 0; i < inputs.length; i++) {
-    if (lengthOf(sum, i) === 0) continue;
-    if (!mayOccurIn(sum, i, p) && !mayContain(sum, i, p) && (flagsOf(sum, i) & HAS_SLASH) === 0) continue;
-    const input = inputs[i]!;
+  for (const input of inputs) {
+    if (input.value.length === 0) continue;
     const verdict = judgeInput(resource, input.value, sensitive, normalisedRaw);
     if (verdict === undefined) continue;
     const detail: Record<string, string | number | boolean> = { rule: verdict.rule, path: resource.path };

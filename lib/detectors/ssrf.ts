@@ -1,5 +1,4 @@
 import type { Detector, Finding, NetResource, TaintInput } from '../types';
-import { HAS_AT, HAS_BACKSLASH, HAS_COLON, HAS_NON_ASCII, HAS_PERCENT, firstCodeOf, flagsOf, inputSummary, lengthOf, mayOccurIn, payloadMask, widenMask } from '../taint/summary';
 import { INTERNAL_CLASSES, classifyHost, inspectAddress, parseHostSpelling, type AddressInfo } from './ip';
 
 /**
@@ -235,22 +234,6 @@ function mayStartHost(c: number, facts: HostFacts): boolean {
   return l === facts.first1 || l === facts.first2;
 }
 
-/**
- * The summary-only form of mayNameHost's first test: could input `i`, read
- * as a URL or `host[:port]`, name the destination? Anything with userinfo,
- * percent-encoding, backslashes, non-ASCII, a possible scheme or a leading
- * '/' is left to the full check.
- */
-function mayNameByFirst(sum: Int32Array, i: number, facts: HostFacts): boolean {
-  if (lengthOf(sum, i) === 0) return false;
-  const flags = flagsOf(sum, i);
-  if ((flags & (HAS_AT | HAS_PERCENT | HAS_BACKSLASH | HAS_NON_ASCII)) !== 0) return true;
-  const c = firstCodeOf(sum, i);
-  if (c === 0x2f) return true;
-  if ((flags & HAS_COLON) !== 0 && (c <= 0x20 || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a))) return true;
-  return mayStartHost(c, facts);
-}
-
 /** What a host text naming `h` can start with: digits (IPv4), nothing plain (IPv6: '['), or its lower-cased first letter. */
 function firstOf(h: string | undefined, lit: string | undefined): { digits: boolean; first: number } {
   if (h === undefined || h.length === 0) return { digits: false, first: -1 };
@@ -364,16 +347,7 @@ export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   const dest = destination(resource);
   if (dest === undefined || !INTERNAL_CLASSES.has(dest.info.class)) return undefined;
   const facts = hostFacts(resource);
-  // Characters of everything an input could be found in (the URL, the host as given and as normalised).
-  const p = payloadMask(resource.url ?? resource.host);
-  widenMask(p, resource.host);
-  if (resource.rawHost !== undefined) widenMask(p, resource.rawHost);
-  p.length = Math.max(resource.url?.length ?? 0, resource.host.length, resource.rawHost?.length ?? 0);
-  const sum = inputSummary(inputs);
-  for (let i = 0; i < inputs.length; i++) {
-    // Neither found in the destination's text nor able to name it once parsed: not read at all.
-    if (!mayOccurIn(sum, i, p) && !mayNameByFirst(sum, i, facts)) continue;
-    const input = inputs[i]!;
+  for (const input of inputs) {
     // Client-address headers carry the client's (often loopback, behind a proxy) ip, not a destination.
     if (input.source.charCodeAt(0) === 0x68 /* h */ && CLIENT_ADDRESS_HEADERS.has(input.source)) continue;
     if (!choosesHost(facts, resource, input.value)) continue;

@@ -1,7 +1,6 @@
 import type { Scope } from '../context';
 import type { TaintInput } from '../types';
 import { baseInputs, rawBodyInputs, treeInputs } from './sources';
-import { joinSummaries, pickSummary } from './summary';
 
 const EMPTY: readonly TaintInput[] = [];
 
@@ -64,10 +63,7 @@ export function inputsOf(scope: Scope): readonly TaintInput[] {
   }
   if (dirty || cache.all === undefined) {
     const base = route === undefined ? cache.base : withoutStaticSegments(cache.base, route);
-    const parts = [base, cache.body ?? EMPTY, cache.params ?? EMPTY];
-    cache.all = base.concat(parts[1]!, parts[2]!);
-    // Every sink check of the request reads the summary; it is joined from the parts' (made during extraction).
-    joinSummaries(cache.all, parts);
+    cache.all = base.concat(cache.body ?? EMPTY, cache.params ?? EMPTY);
   }
   return cache.all;
 }
@@ -78,21 +74,14 @@ export function inputsOf(scope: Scope): readonly TaintInput[] {
  * route has it. Only the variable segments stay taint (they are also
  * `params.*`).
  */
-function withoutStaticSegments(inputs: readonly TaintInput[], route: string): readonly TaintInput[] {
+function withoutStaticSegments(inputs: readonly TaintInput[], route: string): TaintInput[] {
   const parts = route.split('/');
-  const keep: number[] = [];
-  for (let n = 0; n < inputs.length; n++) {
-    const i = inputs[n]!;
-    if (i.source.startsWith('path[')) {
-      const part = parts[Number(i.source.slice(5, i.source.indexOf(']')))];
-      if (part !== undefined && part === i.value) continue;
-    }
-    keep.push(n);
-  }
-  if (keep.length === inputs.length) return inputs;
-  const kept = keep.map((n) => inputs[n]!);
-  pickSummary(kept, inputs, keep);
-  return kept;
+  return inputs.filter((i) => {
+    if (!i.source.startsWith('path[')) return true;
+    const idx = Number(i.source.slice(5, i.source.indexOf(']')));
+    const part = parts[idx];
+    return part === undefined || part !== i.value;
+  });
 }
 
 /** The matched route template, when a framework knows it ('/users/:id'). */

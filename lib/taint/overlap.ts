@@ -1,5 +1,4 @@
 import type { TaintInput } from '../types';
-import { inputSummary, lengthOf, mayContain, mayOccurIn, payloadMask } from './summary';
 
 /**
  * Where an input occurs in a payload. Detectors look only at these spans, so
@@ -43,20 +42,14 @@ export type Overlap =
  */
 export function overlaps(payload: string, inputs: readonly TaintInput[], minLength = 1): Overlap[] {
   const found: Overlap[] = [];
-  // Inputs whose characters rule out an overlap are skipped without being read (see summary.ts).
-  const sum = inputSummary(inputs);
-  const p = payloadMask(payload);
-  for (let i = 0; i < inputs.length; i++) {
-    const len = lengthOf(sum, i);
-    if (len < minLength) continue;
-    if (len <= payload.length) {
-      if (!mayOccurIn(sum, i, p)) continue;
-      const input = inputs[i]!;
-      const spans = spansOf(payload, input.value);
+  for (const input of inputs) {
+    const v = input.value;
+    if (v.length < minLength) continue;
+    if (v.length <= payload.length) {
+      const spans = spansOf(payload, v);
       if (spans.length > 0) found.push({ input, direction: 'input-in-payload', spans });
-    } else if (payload.length >= minLength && mayContain(sum, i, p)) {
-      const input = inputs[i]!;
-      if (input.value.includes(payload)) found.push({ input, direction: 'payload-in-input' });
+    } else if (payload.length >= minLength && v.includes(payload)) {
+      found.push({ input, direction: 'payload-in-input' });
     }
   }
   return found;

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { RequestScope } from '../context';
 import type { TaintInput } from '../types';
 import { decodedForms } from './decode';
-import { SummaryBuilder } from './summary';
 
 /**
  * Turning a request into taint inputs, each with its source path. Limits keep
@@ -18,25 +17,15 @@ const AS_SENT: readonly string[] = Object.freeze([]);
 /** Collector that adds each value and its decoded forms, within bounds. */
 export class InputList {
   readonly items: TaintInput[] = [];
-  /** The detectors' summary of each item (taint/summary.ts), written while the value is at hand. */
-  private readonly summary = new SummaryBuilder();
 
   add(source: string, raw: string): void {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
     this.items.push({ source, value, decoding: AS_SENT });
-    this.summary.add(value);
     for (const f of decodedForms(value)) {
       if (this.items.length >= MAX_INPUTS) return;
       this.items.push({ source, value: f.value, decoding: f.decoding });
-      this.summary.add(f.value);
     }
-  }
-
-  /** The items, with their summary registered for the detectors. */
-  done(): TaintInput[] {
-    this.summary.finish(this.items);
-    return this.items;
   }
 
   /** Values of parsed structures (JSON bodies, qs objects): keys are input too. */
@@ -104,13 +93,13 @@ export function baseInputs(req: IncomingMessage): TaintInput[] {
       list.add(`cookies.${name}`, value);
     }
   }
-  return list.done();
+  return list.items;
 }
 
 export function treeInputs(prefix: string, v: unknown): TaintInput[] {
   const list = new InputList();
   list.addTree(prefix, v);
-  return list.done();
+  return list.items;
 }
 
 /** Parse the tapped raw body of a plain-http request by its content type. */
@@ -122,7 +111,7 @@ export function rawBodyInputs(scope: RequestScope): TaintInput[] {
   if (type.includes('json')) {
     try {
       list.addTree('body', JSON.parse(text) as unknown);
-      return list.done();
+      return list.items;
     } catch {
       /* fall through: a truncated or invalid JSON body is still text */
     }
@@ -132,8 +121,8 @@ export function rawBodyInputs(scope: RequestScope): TaintInput[] {
       if (k.length > 1) list.add(`body.${k}:key`, k);
       list.add(`body.${k}`, v);
     }
-    return list.done();
+    return list.items;
   }
   list.add('body', text);
-  return list.done();
+  return list.items;
 }
