@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import { shouldInspect } from '../lib/agent';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
@@ -127,6 +128,36 @@ function blockPoolQuery(args: unknown[], err: PalisadeBlockedError): unknown {
   return rejected(err);
 }
 
+/**
+ * Mark a judged pool query so the client query pg-pool makes for it is not
+ * judged again (possibly in another request's async context: the pool
+ * queues). The mark is an object pg-pool passes through by identity: a fresh
+ * copy of the values array, or a fresh empty one for a text-only query
+ * (pg runs both the same way), rather than wrapping the text in `{ text }`,
+ * which makes pg clone the config with property descriptors (~5 µs a query).
+ */
+function markJudged(args: unknown[]): void {
+  const first = args[0];
+  if (first !== null && typeof first === 'object') {
+    judgedByPool.add(first);
+    return;
+  }
+  if (typeof first !== 'string') return;
+  const v = args[1];
+  const mark: unknown[] = Array.isArray(v) ? v.slice() : [];
+  if (Array.isArray(v)) args[1] = mark;
+  else if (args.length === 1) args.push(mark);
+  else if (typeof v === 'function') args.splice(1, 0, mark);
+  else if (v === undefined || v === null) args[1] = mark;
+  else {
+    const config = { text: first };
+    judgedByPool.add(config);
+    args[0] = config;
+    return;
+  }
+  judgedByPool.add(mark);
+}
+
 type PgExports = { Client?: { prototype: object }; Pool?: { prototype: object } };
 
 function targets(exports: unknown): { client?: object; pool?: object } {
@@ -143,23 +174,19 @@ export const pgHook: HookDefinition = {
       wrap(client, 'query', (orig) => function query(this: PgClient, ...args: unknown[]) {
         const first = args[0];
         if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
+        const second = args[1];
+        if (typeof first === 'string' && Array.isArray(second) && judgedByPool.delete(second)) return orig.apply(this, args);
         const err = check('sql.query', buildClient, this, args);
         return err === undefined ? orig.apply(this, args) : blockClientQuery(this, args, err);
       });
     }
     if (pool !== undefined) {
       wrap(pool, 'query', (orig) => function query(this: PgPool, ...args: unknown[]) {
+        // Nothing will judge the client's query either: nothing to mark.
+        if (!shouldInspect('sql.query')) return orig.apply(this, args);
         const err = check('sql.query', buildPool, this, args);
         if (err !== undefined) return blockPoolQuery(args, err);
-        const first = args[0];
-        // pg itself turns a string into { text }; doing it here gives the pool's query an identity to mark.
-        if (typeof first === 'string') {
-          const config = { text: first };
-          judgedByPool.add(config);
-          args[0] = config;
-        } else if (first !== null && typeof first === 'object') {
-          judgedByPool.add(first);
-        }
+        markJudged(args);
         return orig.apply(this, args);
       });
     }

@@ -184,6 +184,17 @@ t.test('pg', async (t) => {
     const evs = events().slice(before);
     t.equal(evs.length, 1, 'exactly one event for one pool query (pool and client do not both judge)');
     t.match(evs[0], { action: 'report', kind: 'sql_injection', operation: 'sql.query', resource: { driver: 'pg', dialect: 'postgres' } });
+    // Every call shape the pool marks for its client call: callback, values array, values then callback.
+    const shapes: Array<[string, () => Promise<unknown>]> = [
+      ['(text, callback)', () => new Promise((resolve, reject) => pool.query(sqlFor(TAUT), (e: Error | null, res: unknown) => (e ? reject(e) : resolve(res))))],
+      ['(text, values)', () => pool.query(`${sqlFor(TAUT)} AND $1::int = 1`, [1])],
+      ['(text, values, callback)', () => new Promise((resolve, reject) => pool.query(`${sqlFor(TAUT)} AND $1::int = 1`, [1], (e: Error | null, res: unknown) => (e ? reject(e) : resolve(res))))],
+    ];
+    for (const [shape, run] of shapes) {
+      const n = events().length;
+      await scoped(TAUT, run);
+      t.equal(events().length - n, 1, `pool.query${shape}: one event`);
+    }
   });
 
   t.test('event names the driver, dialect, kind of statement, db and input', async (t) => {
