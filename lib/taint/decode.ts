@@ -34,7 +34,7 @@ const MAY_JSON = 4;
 const MAY_HTML = 8;
 const MAY_HEX = 16;
 
-// Per ASCII character: 1 base64 alphabet (incl. base64url), 2 hex digit, and the decoder it may trigger.
+// Per ASCII character: in the base64 alphabet (incl. base64url), a hex digit.
 const CHAR_B64 = 1;
 const CHAR_HEX = 2;
 const CHARS = new Uint8Array(128);
