@@ -47,7 +47,7 @@ export interface LoadResult {
   requests: number;
 }
 
-export async function load(port: number, route: Route, o: { seconds?: number; amount?: number; connections: number }): Promise<LoadResult> {
+export async function load(port: number, route: Route, o: { seconds?: number; amount?: number; connections: number; rate?: number }): Promise<LoadResult> {
   const r = await autocannon({
     url: `http://127.0.0.1:${port}${route.path}`,
     method: (route.method ?? 'GET') as 'GET',
@@ -55,13 +55,15 @@ export async function load(port: number, route: Route, o: { seconds?: number; am
     headers: route.headers,
     connections: o.connections,
     ...(o.amount !== undefined ? { amount: o.amount } : { duration: o.seconds ?? 1 }),
+    ...(o.rate !== undefined ? { overallRate: o.rate } : {}),
   });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, requests: r.requests.total };
 }
 
 async function once(port: number, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss'>> {
   const before = await memoryOf(port);
-  const r = await load(port, route, { seconds, connections });
+  const rate = rateFromEnv();
+  const r = await load(port, route, { seconds, connections, ...(rate !== undefined && seconds > 1 ? { rate } : {}) });
   const after = await memoryOf(port);
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${route.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { ...r, cpu: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.requests) };
@@ -80,6 +82,18 @@ export function roundsFromEnv(): number {
 
 export function secondsFromEnv(): number {
   return Number(process.env.BENCH_SECONDS ?? 4);
+}
+
+/**
+ * BENCH_RATE=N holds every timed run at N req/s (the warm-up stays at full
+ * speed). Every configuration then does the same work in the same time, and
+ * the app's CPU µs per request is the figure to compare; req/s only shows the
+ * rate was held. On a shared machine this separated changes of ±10 % that
+ * saturated runs did not (docs/performance.md).
+ */
+export function rateFromEnv(): number | undefined {
+  const r = Number(process.env.BENCH_RATE);
+  return Number.isFinite(r) && r > 0 ? r : undefined;
 }
 
 export async function runMacro(o: MacroOptions): Promise<BenchResult> {

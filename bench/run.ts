@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ALS_FLOOR, BASE_CONFIGS, EVENT_LOG, machine, markdownTable, ROOT, type BenchResult } from './lib';
-import { roundsFromEnv, runMacro, secondsFromEnv, type Route } from './macro';
+import { rateFromEnv, roundsFromEnv, runMacro, secondsFromEnv, type Route } from './macro';
 import { orderBody, preparePg, startUpstream } from './fixtures';
 
 /**
@@ -71,7 +71,7 @@ async function macro(): Promise<BenchResult> {
         : `WARNING: ${events.length} Palisade events were logged during the macro runs, e.g. ${events[0]!.slice(0, 300)}`,
     );
     return {
-      name: `HTTP throughput (${roundsFromEnv()} alternating rounds × ${secondsFromEnv()} s per configuration, 10 connections, medians)`,
+      name: `HTTP throughput (${roundsFromEnv()} alternating rounds × ${secondsFromEnv()} s per configuration, 10 connections, ${rateFromEnv() !== undefined ? `held at ${rateFromEnv()} req/s, ` : ''}medians)`,
       rows: parts.flatMap((p) => p.rows),
       notes,
     };
