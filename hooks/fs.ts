@@ -44,7 +44,6 @@ export function fsBuildCount(): number {
   return builds;
 }
 
-
 function intentOf(site: Site, i: number, args: ArrayLike<unknown>): OperationName {
   const p = site.spec.paths[i]!;
   if (p.intent === 'read') return 'fs.read';

@@ -1,5 +1,4 @@
 import type { EventEmitter } from 'node:events';
-import { shouldInspect } from '../lib/agent';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
@@ -182,10 +181,10 @@ export const pgHook: HookDefinition = {
     }
     if (pool !== undefined) {
       wrap(pool, 'query', (orig) => function query(this: PgPool, ...args: unknown[]) {
-        // Nothing will judge the client's query either: nothing to mark.
-        if (!shouldInspect('sql.query')) return orig.apply(this, args);
         const err = check('sql.query', buildPool, this, args);
         if (err !== undefined) return blockPoolQuery(args, err);
+        // Marked even when nothing was judged (outside any scope): the client call may run later in
+        // another request's async context (the pool queues), where it must not be judged against that request.
         markJudged(args);
         return orig.apply(this, args);
       });

@@ -52,9 +52,9 @@ export interface InputCache {
  * socket is opened for (hooks/net.ts) and "inside an fs call already judged"
  * (hooks/fs.ts). It rides in the scope's AsyncLocalStorage, as a wrapper
  * that exists only while such a call runs, rather than in storages of its
- * own: on Node 20 every enabled AsyncLocalStorage adds work to every promise
- * and async resource the app creates, and a second one cost the realistic
- * bench route about as much as the first.
+ * own: on Node 20 every enabled AsyncLocalStorage adds a propagation step to
+ * every promise and async resource the app creates, for the rest of the
+ * process (the net one was enabled by the first outgoing request).
  */
 export class Frame {
   constructor(
