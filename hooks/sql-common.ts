@@ -9,6 +9,13 @@ import type { SqlDialect, SqlOperation } from '../lib/types';
 
 export type Callback = (err: Error | null, ...rest: unknown[]) => void;
 
+let builds = 0;
+
+/** Test seam: how many SQL operations the hooks have built (one per judged call). */
+export function sqlBuildCount(): number {
+  return builds;
+}
+
 export function sqlOperation(
   driver: string,
   dialect: SqlDialect,
@@ -16,6 +23,7 @@ export function sqlOperation(
   text: string,
   db: string | undefined,
 ): SqlOperation {
+  builds++;
   const resource: SqlOperation['resource'] = { driver, dialect, text };
   if (db !== undefined && db !== '') resource.db = db;
   return { name: 'sql.query', module: driver, fn, resource };

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { start, untrusted, isPalisadeBlockedError } from '../../lib/index';
 import { agentState } from '../../lib/agent';
+import { sqlBuildCount } from '../../hooks/sql-common';
 import { readEvents, tmpDir } from '../helpers/app';
 import { needServer, pgClient, pgTable, uniqueTable, PG } from '../helpers/db';
 
@@ -192,8 +193,11 @@ t.test('pg', async (t) => {
     ];
     for (const [shape, run] of shapes) {
       const n = events().length;
+      const built = sqlBuildCount();
       await scoped(TAUT, run);
       t.equal(events().length - n, 1, `pool.query${shape}: one event`);
+      // Events are deduplicated, so count judgements too: the pool's, and not the client's again.
+      t.equal(sqlBuildCount() - built, 1, `pool.query${shape}: judged once`);
     }
   });
 
