@@ -11,7 +11,7 @@ import { fmt, nsPerCall, type BenchResult, runStandalone } from './lib';
 /**
  * Cost of one policy decision on the allow path, as the agent pays it:
  * `evaluate` alone when no rule depends on the calling package, and
- * captureFrames + attributePackage + evaluate when one does. The attributed
+ * callerPackage + evaluate when one does. The attributed
  * call comes from a real package file under node_modules, 20 frames deep.
  */
 

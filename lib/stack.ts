@@ -128,22 +128,6 @@ export function registerPackageRoot(dir: string): void {
   packageCache.clear();
 }
 
-/**
- * Who made the call: the owner of the innermost non-Palisade frame. App code
- * that calls a package's callback-taking API still owns its own callback, and
- * a package that calls `fetch` owns that fetch. `transparent` packages (HTTP
- * clients, ORMs, drivers that only carry out what their caller asked) are
- * skipped so the call is attributed to whoever used them.
- */
-export function attributePackage(frames: readonly Frame[], transparent?: ReadonlySet<string>): string | undefined {
-  for (const f of frames) {
-    const p = packageOfFile(f.file);
-    if (p !== undefined && transparent?.has(p)) continue;
-    return p;
-  }
-  return undefined;
-}
-
 const UNDECIDED = Symbol('undecided');
 /**
  * Capture cost grows with the frame count (~1.5 µs a frame on the bench
@@ -164,11 +148,15 @@ function attributeSites(sites: readonly NodeJS.CallSite[], transparent: Readonly
 }
 
 /**
- * `attributePackage(captureFrames(), transparent)` for the allow path of a
- * package-scoped policy, without building frames: call sites are read only
- * until the owner is known, and the stack is first captured short (below
- * `anchor`, Palisade's own entry point, so its frames are not even
- * collected) and captured in full only when those frames do not decide.
+ * Who made the call: the owner of the innermost non-Palisade frame. App code
+ * that calls a package's callback-taking API still owns its own callback, and
+ * a package that calls `fetch` owns that fetch. `transparent` packages (HTTP
+ * clients, ORMs, drivers that only carry out what their caller asked) are
+ * skipped so the call is attributed to whoever used them.
+ *
+ * Frames are not built: call sites are read only until the owner is known,
+ * and the stack is captured short first (below `anchor`, Palisade's entry
+ * point) and longer only when those sites do not decide.
  */
 export function callerPackage(transparent: ReadonlySet<string> | undefined, anchor: AnyFunction = callerPackage): string | undefined {
   let from = anchor;
