@@ -1,5 +1,4 @@
-import { shouldInspect } from '../lib/agent';
-import { internalError } from '../lib/agent';
+import { internalError, shouldInspect } from '../lib/agent';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, type HookDefinition } from '../lib/hooking';
 import type { EvalOperation } from '../lib/types';

@@ -3,7 +3,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { shouldInspect } from '../lib/agent';
-import { currentFrame, runInFrame } from '../lib/context';
+import { currentFrame, runFsNested } from '../lib/context';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
@@ -119,7 +119,7 @@ function runInner(orig: AnyFn, self: unknown, args: ArrayLike<unknown>): unknown
 function runNested(orig: AnyFn, self: unknown, args: ArrayLike<unknown>, cbIndex: number): unknown {
   const a = Array.prototype.slice.call(args) as unknown[];
   if (cbIndex >= 0) a[cbIndex] = AsyncResource.bind(a[cbIndex] as Cb);
-  return runInFrame(currentFrame()?.egress, true, runInner, orig, self, a);
+  return runFsNested(runInner, orig, self, a);
 }
 
 function lastFunction(args: ArrayLike<unknown>): number {

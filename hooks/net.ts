@@ -2,7 +2,7 @@ import { hostSpan } from '../lib/detectors/ssrf';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { policyRestricts, shouldInspect } from '../lib/agent';
-import { currentFrame, currentScope, runInFrame, storage, type Scope } from '../lib/context';
+import { currentFrame, currentScope, runWithEgress, storage, type Scope } from '../lib/context';
 import { INTERNAL_CLASSES, classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
 import { isPalisadeBlockedError, type PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
@@ -209,7 +209,7 @@ function applyIn(f: AnyFn, self: unknown, args: unknown[]): unknown {
 
 /** Run the original call with the egress context in place for its sockets. */
 export function runWithTarget(ctx: EgressContext, f: AnyFn, self: unknown, args: unknown[]): unknown {
-  return runInFrame(ctx, currentFrame()?.fsNested === true, applyIn, f, self, args);
+  return runWithEgress(ctx, applyIn, f, self, args);
 }
 
 /**

@@ -128,9 +128,9 @@ function blockPoolQuery(args: unknown[], err: PalisadeBlockedError): unknown {
 }
 
 /**
- * Mark a judged pool query so the client query pg-pool makes for it is not
- * judged again (possibly in another request's async context: the pool
- * queues). The mark is an object pg-pool passes through by identity: a fresh
+ * Mark a pool query so that the client query pg-pool makes for it is not
+ * judged: the pool judged it already, and the client call may run in another
+ * request's async context (the pool queues). The mark is an object pg-pool passes through by identity: a fresh
  * copy of the values array, or a fresh empty one for a text-only query
  * (pg runs both the same way), rather than wrapping the text in `{ text }`,
  * which makes pg clone the config with property descriptors (~5 µs a query).

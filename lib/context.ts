@@ -76,10 +76,18 @@ export function currentFrame(): Frame | undefined {
   return s instanceof Frame ? s : undefined;
 }
 
-/** Run `fn` with `egress`/`fsNested` added to the current context (the scope stays). */
-export function runInFrame<A extends unknown[], R>(egress: object | undefined, fsNested: boolean, fn: (...args: A) => R, ...args: A): R {
+/** Run `fn` with an outgoing request's context in place (hooks/net.ts); the scope and the fs marker stay. */
+export function runWithEgress<A extends unknown[], R>(egress: object, fn: (...args: A) => R, ...args: A): R {
   const s = storage.getStore();
-  return storage.run(new Frame(s instanceof Frame ? s.scope : s, egress, fsNested), fn, ...args);
+  const frame = s instanceof Frame ? new Frame(s.scope, egress, s.fsNested) : new Frame(s, egress, false);
+  return storage.run(frame, fn, ...args);
+}
+
+/** Run `fn` marked as inside an fs call already judged (hooks/fs.ts); the scope and the egress context stay. */
+export function runFsNested<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+  const s = storage.getStore();
+  const frame = s instanceof Frame ? new Frame(s.scope, s.egress, true) : new Frame(s, undefined, true);
+  return storage.run(frame, fn, ...args);
 }
 
 export function runInScope<T>(scope: Scope, fn: () => T): T {
