@@ -186,13 +186,14 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
   return matches(resource.host) || matches(resource.rawHost);
 }
 
+/** The values the last of n IPv4 parts may take (it fills the bytes the others left). */
+const ROOM = [0, 2 ** 32, 2 ** 24, 2 ** 16, 2 ** 8];
+
 /**
  * `v[start, end)`, made only of digits and dots, read as the WHATWG IPv4
  * parser reads a host: 1–4 parts, a leading 0 means octal, the last part
  * fills the remaining bytes. NaN where the URL parser would fail.
  */
-const ROOM = [0, 2 ** 32, 2 ** 24, 2 ** 16, 2 ** 8];
-
 function whatwgIpv4(v: string, start: number, end: number): number {
   if (end - start > 1 && v.charCodeAt(end - 1) === 0x2e) end--; // one trailing dot is allowed
   let value = 0;
@@ -211,7 +212,6 @@ function whatwgIpv4(v: string, start: number, end: number): number {
       if (n > 0xffffffff) return NaN;
     }
     if (j === end) {
-      // The last part fills what the earlier ones left.
       const room = ROOM[parts]!;
       return n >= room ? NaN : value * room + n;
     }
@@ -297,7 +297,7 @@ function hostFacts(resource: NetResource): HostFacts {
   const a = firstOf(resource.host, lit);
   const b = sameRaw ? a : firstOf(resource.rawHost, rawLit);
   return {
-    hostIsIp: (resource.rawHost === undefined ? lit : rawLit) !== undefined,
+    hostIsIp: rawLit !== undefined,
     hostV4: lit === undefined || lit.includes(':') ? NaN : whatwgIpv4(lit, 0, lit.length),
     digitNames: a.digits || b.digits,
     first1: a.first,
