@@ -27,52 +27,64 @@ export function decodedForms(raw: string): DecodedForm[] {
   return out.length === 0 ? NONE : out;
 }
 
-// Which decoders could apply, from one pass over the value (each decoder still validates in full).
+// Which decoders could apply, from one pass over the value (each decoder still validates in full,
+// except base64, whose whole test is this pass: see decodeValidBase64).
 const MAY_URL = 1;
 const MAY_BASE64 = 2;
 const MAY_JSON = 4;
 const MAY_HTML = 8;
 const MAY_HEX = 16;
+const TRIGGERS = MAY_URL | MAY_JSON | MAY_HTML;
 
-// Per ASCII character: in the base64 alphabet (incl. base64url), a hex digit.
-const CHAR_B64 = 1;
-const CHAR_HEX = 2;
+// Per ASCII character: the trigger bits above ('%' '+' for url, '\\' for json, '&' for html), and
+// whether it is in the base64 alphabet (incl. base64url) or a hex digit. Non-ASCII has no bit.
+const CHAR_B64 = 32;
+const CHAR_HEX = 64;
 const CHARS = new Uint8Array(128);
 for (let c = 0x30; c <= 0x39; c++) CHARS[c] = CHAR_B64 | CHAR_HEX;
 for (let c = 0x41; c <= 0x5a; c++) CHARS[c] = CHAR_B64 | (c <= 0x46 ? CHAR_HEX : 0);
 for (let c = 0x61; c <= 0x7a; c++) CHARS[c] = CHAR_B64 | (c <= 0x66 ? CHAR_HEX : 0);
-CHARS[0x2b] = CHAR_B64; // '+': also form-encoded space
+CHARS[0x2b] = CHAR_B64 | MAY_URL; // '+': also form-encoded space
 CHARS[0x2f] = CHARS[0x2d] = CHARS[0x5f] = CHAR_B64;
+CHARS[0x25] = MAY_URL;
+CHARS[0x5c] = MAY_JSON;
+CHARS[0x26] = MAY_HTML;
 
+/*
+ * Every value of every request passes here, so the loop does two bit
+ * operations per character: what all characters have in common (alphabets)
+ * and what any character has (triggers).
+ */
 function shapeOf(v: string): number {
   const n = v.length;
-  let shape = 0;
-  let b64 = n >= 4;
-  let hex = n >= 6;
-  let pad = 0;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c >= 0x80) {
-      b64 = hex = false;
-      continue;
-    }
-    const k = CHARS[c]!;
-    if (c === 0x25 || c === 0x2b) shape |= MAY_URL;
-    else if (c === 0x5c) shape |= MAY_JSON;
-    else if (c === 0x26) shape |= MAY_HTML;
-    if (c === 0x3d /* = */) {
-      if (i < n - 2) b64 = false;
-      pad++;
-      hex = false;
-      continue;
-    }
-    if (pad > 0 || (k & CHAR_B64) === 0) b64 = false;
-    // '0x' / '0X' may prefix hex.
-    if ((k & CHAR_HEX) === 0 && !(i === 1 && (c | 0x20) === 0x78 && v.charCodeAt(0) === 0x30)) hex = false;
+  // Up to two trailing '=' are base64 padding; an '=' anywhere else rules base64 (and hex) out.
+  let end = n;
+  if (end > 0 && v.charCodeAt(end - 1) === 0x3d) {
+    end--;
+    if (end > 0 && v.charCodeAt(end - 1) === 0x3d) end--;
   }
-  if (b64) shape |= MAY_BASE64;
-  if (hex) shape |= MAY_HEX;
+  let all = CHAR_B64 | CHAR_HEX;
+  let any = 0;
+  for (let i = 0; i < end; i++) {
+    const c = v.charCodeAt(i);
+    const k = c < 128 ? CHARS[c]! : 0;
+    all &= k;
+    any |= k;
+  }
+  let shape = any & TRIGGERS;
+  if ((all & CHAR_B64) !== 0 && n >= 4) shape |= MAY_BASE64;
+  if (end === n && n >= 6 && ((all & CHAR_HEX) !== 0 || prefixedHex(v))) shape |= MAY_HEX;
   return shape;
+}
+
+/** `0x` or `0X` and hex digits after it. */
+function prefixedHex(v: string): boolean {
+  if (v.charCodeAt(0) !== 0x30 || (v.charCodeAt(1) | 0x20) !== 0x78) return false;
+  for (let i = 2; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 128 || (CHARS[c]! & CHAR_HEX) === 0) return false;
+  }
+  return true;
 }
 
 function seen(out: readonly DecodedForm[], d: string): boolean {
@@ -203,6 +215,13 @@ export function base64Decode(v: string): string | undefined {
     }
     return undefined;
   }
+  return decodeValidBase64(v);
+}
+
+/** base64Decode for a value shapeOf already found to be alphabet plus at most two trailing '='. */
+function decodeValidBase64(v: string): string | undefined {
+  const n = v.length;
+  const pad = v.charCodeAt(n - 1) !== 0x3d ? 0 : v.charCodeAt(n - 2) === 0x3d ? 2 : 1;
   if ((n - pad) % 4 === 1) return undefined;
   if (!base64MayBeText(v, n - pad)) return undefined;
   const buf = Buffer.from(v, 'base64');
@@ -263,7 +282,7 @@ export function hexDecode(v: string): string | undefined {
 
 const DECODERS: ReadonlyArray<[string, (v: string) => string | undefined, number]> = [
   ['url', urlDecode, MAY_URL],
-  ['base64', base64Decode, MAY_BASE64],
+  ['base64', decodeValidBase64, MAY_BASE64],
   ['json', jsonUnescape, MAY_JSON],
   ['html', htmlDecode, MAY_HTML],
   ['hex', hexDecode, MAY_HEX],

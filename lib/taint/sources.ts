@@ -22,8 +22,9 @@ export class InputList {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
     this.items.push({ source, value, decoding: AS_SENT });
-    for (const f of decodedForms(value)) {
-      if (this.items.length >= MAX_INPUTS) return;
+    const forms = decodedForms(value);
+    for (let i = 0; i < forms.length && this.items.length < MAX_INPUTS; i++) {
+      const f = forms[i]!;
       this.items.push({ source, value: f.value, decoding: f.decoding });
     }
   }
