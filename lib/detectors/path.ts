@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Detector, Finding, FsResource, TaintInput } from '../types';
-import { spansOf, type Span } from '../taint/overlap';
+import { BigramIndex, spansOf, type Span } from '../taint/overlap';
 
 /**
  * Path traversal: an untrusted input that occurs in the path the app opened
@@ -185,8 +185,11 @@ function judgeSpan(raw: string, span: Span, v: string): Verdict | undefined {
 
 /** Would posix.normalize (or path.join) rewrite `v`: '.', '..' or empty segments between slashes? */
 function normalisationChanges(v: string): boolean {
+  // Without a '/' there is one segment, which normalize keeps (most inputs stop at this one search).
+  const first = v.indexOf('/');
+  if (first === -1) return false;
   let segStart = 0;
-  for (let i = 0; i <= v.length; i++) {
+  for (let i = first; i <= v.length; i++) {
     if (i < v.length && v.charCodeAt(i) !== 0x2f) continue;
     const len = i - segStart;
     // A leading empty segment is the root, a trailing one a kept trailing slash.
@@ -240,7 +243,7 @@ function judgeNormalised(raw: string, v: string, normalisedRaw: () => string): V
 
 /** The input contains the whole raw path (the app cut the path out of it). */
 function judgeContained(raw: string, v: string): Verdict | 'involved' | undefined {
-  if (raw.length < 2 || !v.includes(raw)) return undefined;
+  if (raw.length < 2 || v.length < raw.length || !v.includes(raw)) return undefined;
   if (raw.includes('\0')) return { rule: 'nul', reason: REASONS.nul };
   if (isAbsoluteText(raw) && hasNameChar(raw)) return { rule: 'absolute', reason: REASONS.absolute };
   if (raw.includes('..') && escapesBase(raw, 0)) return { rule: 'dot-dot', reason: REASONS['dot-dot'] };
@@ -254,7 +257,7 @@ function judgeInput(
   normalisedRaw: () => string,
 ): Verdict | undefined {
   const raw = resource.rawPath;
-  const spans = spansOf(raw, v);
+  const spans = v.length >= 2 && !BIGRAMS.mayOccur(v) ? NO_SPANS : spansOf(raw, v);
   let involved = false;
   if (spans.length > 0) {
     involved = true;
@@ -279,8 +282,13 @@ function judgeInput(
   return undefined;
 }
 
+/** The raw path's bigrams: most inputs are rejected without a substring search each. */
+const BIGRAMS = new BigramIndex();
+const NO_SPANS: readonly Span[] = Object.freeze([]);
+
 function detect(resource: FsResource, inputs: readonly TaintInput[]): Finding | undefined {
   if (inputs.length === 0 || resource.rawPath.length === 0) return undefined;
+  BIGRAMS.index(resource.rawPath);
   let cached: SensitiveMatch | null | undefined;
   const sensitive = (): SensitiveMatch | undefined => {
     if (cached === undefined) cached = sensitivePathMatch(resource.path) ?? null;

@@ -1,5 +1,5 @@
 import type { Detector, Finding, SqlDialect, TaintInput } from '../../types';
-import { overlaps, spansOf } from '../../taint/overlap';
+import { BigramIndex, overlaps, spansOf } from '../../taint/overlap';
 import { ESC_BACKSLASH, ESC_DOUBLED, SqlLexer, TK, isSqlSpace } from './tokenizer';
 
 export { analyzeSql, type SqlAnalysis } from './analyze';
@@ -63,20 +63,21 @@ CLS[TK.DOT] = 9;
 CLS[TK.COMMENT] = 10;
 CLS[TK.UNTERMINATED] = 11;
 
+/** Most request inputs are not in the query: its bigrams reject them without a substring search each. */
+const BIGRAMS = new BigramIndex();
+
 export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   const text = resource.text;
   if (typeof text !== 'string' || text.length === 0 || inputs.length === 0) return undefined;
   const dialect = resource.dialect;
   let scanned = false;
 
-  // Most request inputs are not in the query: a bigram table of the text
-  // rejects them without a substring search each.
-  indexBigrams(text);
+  BIGRAMS.index(text);
   let candidates: TaintInput[] | undefined;
   for (const input of inputs) {
     const v = input.value;
     if (typeof v !== 'string' || v.length < 2) continue;
-    if ((v.length > text.length || mayOccur(v)) && !isOneWord(v)) (candidates ??= []).push(input);
+    if ((v.length > text.length || BIGRAMS.mayOccur(v)) && !isOneWord(v)) (candidates ??= []).push(input);
   }
   if (candidates !== undefined) {
     for (const o of overlaps(text, candidates, 2)) {
@@ -142,36 +143,6 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   }
   return undefined;
 };
-
-// Bigrams present in the current text, as a hashed bitmap stamped with a
-// generation number so it never needs clearing.
-const BIGRAMS = new Int32Array(4096);
-let generation = 0;
-
-function indexBigrams(text: string): void {
-  generation = (generation + 1) | 0;
-  if (generation === 0) {
-    BIGRAMS.fill(0);
-    generation = 1;
-  }
-  const g = generation;
-  let prev = text.charCodeAt(0);
-  for (let i = 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    BIGRAMS[(prev * 31 + c) & 4095] = g;
-    prev = c;
-  }
-}
-
-/** False only when `v` (length ≥ 2) certainly does not occur in the indexed text. */
-function mayOccur(v: string): boolean {
-  const g = generation;
-  const n = v.length;
-  if (BIGRAMS[(v.charCodeAt(0) * 31 + v.charCodeAt(1)) & 4095] !== g) return false;
-  if (BIGRAMS[(v.charCodeAt(n - 2) * 31 + v.charCodeAt(n - 1)) & 4095] !== g) return false;
-  const m = n >> 1;
-  return BIGRAMS[(v.charCodeAt(m - 1) * 31 + v.charCodeAt(m)) & 4095] === g;
-}
 
 /**
  * ASCII letters, digits and `_` only: wherever such an input lands it is part
