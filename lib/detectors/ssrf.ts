@@ -1,4 +1,5 @@
 import type { Detector, Finding, NetResource, TaintInput } from '../types';
+import { BigramIndex } from '../taint/overlap';
 import { INTERNAL_CLASSES, classifyHost, inspectAddress, parseHostSpelling, type AddressInfo } from './ip';
 
 /**
@@ -112,16 +113,10 @@ function hostOfInput(v: string): { host: string; port: string } | undefined {
  * numbers, without a parse.
  */
 function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded = false): boolean {
-  let start = 0;
-  // A scheme starts the value (the URL parser strips leading spaces and controls):
-  // most values start with neither, and skip the search.
-  const c0 = v.charCodeAt(0);
-  const scheme = c0 <= 0x20 || ((c0 | 0x20) >= 0x61 && (c0 | 0x20) <= 0x7a) ? v.indexOf('://') : -1;
-  if (scheme !== -1) start = scheme + 3;
-  else if (v.startsWith('//')) start = 2;
+  let start = hostTextStart(v);
   // Without '@' the host text starts here, and its first character already
   // rules out most inputs (a price cannot spell a name, a word cannot spell an IP).
-  if (!decoded && v.indexOf('@', start) === -1 && !mayStartHost(v.charCodeAt(start), facts)) return false;
+  if (!decoded && !mayStartHost(v.charCodeAt(start), facts) && (schemeScanEnd === v.length || v.indexOf('@', start) === -1)) return false;
   // The authority ends at '/', '?' or '#'; the host starts after its last '@'
   // (tracked here: String#lastIndexOf is a slow runtime call, and this runs per input).
   let end = start;
@@ -185,6 +180,54 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
   };
   return matches(resource.host) || matches(resource.rawHost);
 }
+
+/**
+ * Where the host text of `v` starts when hostOfInput reads it: after
+ * `scheme://` (a scheme is a letter, then letters, digits, '+', '-', '.'; the
+ * URL parser strips leading spaces and controls), after a leading `//`, else
+ * at 0. The scheme is read in place rather than searched for, because this
+ * runs for every input of a request and most start with a word. The URL
+ * parser also drops tabs and newlines anywhere, so a scheme broken by one is
+ * found by searching, as before.
+ */
+function hostTextStart(v: string): number {
+  const n = v.length;
+  schemeScanEnd = 0;
+  let i = 0;
+  while (i < n && v.charCodeAt(i) <= 0x20) i++;
+  if (i === n) return 0;
+  const c0 = v.charCodeAt(i);
+  if (c0 >= 128 || (SCHEME[c0]! & SCHEME_FIRST) === 0) return i === 0 && v.startsWith('//') ? 2 : 0;
+  let j = i + 1;
+  while (j < n) {
+    const c = v.charCodeAt(j);
+    if (c >= 128 || SCHEME[c] === 0) break;
+    j++;
+  }
+  schemeScanEnd = j;
+  if (j + 2 >= n) return 0;
+  const c = v.charCodeAt(j);
+  if (c === 0x3a && v.charCodeAt(j + 1) === 0x2f && v.charCodeAt(j + 2) === 0x2f) return j + 3;
+  if (c === 0x09 || c === 0x0a || c === 0x0d) {
+    const scheme = v.indexOf('://');
+    if (scheme !== -1) return scheme + 3;
+  }
+  return 0;
+}
+
+/**
+ * How far hostTextStart's scan of scheme characters reached. When it reached
+ * the end, the value is one run of letters, digits, '+', '-' and '.', so it
+ * holds no '@' and mayNameHost need not search for one.
+ */
+let schemeScanEnd = 0;
+
+// Scheme characters: letters (which may also start one), digits, '+', '-', '.'.
+const SCHEME_FIRST = 2;
+const SCHEME = new Uint8Array(128);
+for (let c = 0x30; c <= 0x39; c++) SCHEME[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) SCHEME[c] = SCHEME[c | 0x20] = 1 | SCHEME_FIRST;
+SCHEME[0x2b] = SCHEME[0x2d] = SCHEME[0x2e] = 1;
 
 /** The values the last of n IPv4 parts may take (it fills the bytes the others left). */
 const ROOM = [0, 2 ** 32, 2 ** 24, 2 ** 16, 2 ** 8];
@@ -287,7 +330,12 @@ interface HostFacts {
   first1: number;
   first2: number;
   span: { start: number; end: number } | undefined;
+  /** URL_BIGRAMS holds resource.url's bigrams. */
+  indexed: boolean;
 }
+
+/** The URL's bigrams, for the occurrence test of each input: most inputs are not in the URL. */
+const URL_BIGRAMS = new BigramIndex();
 
 function hostFacts(resource: NetResource): HostFacts {
   const hs = resource.url === undefined ? undefined : hostSpan(resource.url);
@@ -303,7 +351,14 @@ function hostFacts(resource: NetResource): HostFacts {
     first1: a.first,
     first2: b.first,
     span: hs !== undefined && hs.end > hs.start ? hs : undefined,
+    indexed: indexUrl(resource.url),
   };
+}
+
+function indexUrl(url: string | undefined): boolean {
+  if (url === undefined || url.length < 2) return false;
+  URL_BIGRAMS.index(url);
+  return true;
 }
 
 /** Does an occurrence of `value` in `text` overlap `hs` (with `whole`: cover all of it)? Allocation-free. */
@@ -325,7 +380,7 @@ function choosesHost(facts: HostFacts, resource: NetResource, value: string): bo
   const partialCounts = !facts.hostIsIp && hasHostStructure(value);
   const hs = facts.span;
   if (resource.url !== undefined && hs !== undefined && (partialCounts || value.length >= hs.end - hs.start)) {
-    if (occursOver(resource.url, value, hs, !partialCounts)) return true;
+    if ((value.length < 2 || !facts.indexed || URL_BIGRAMS.mayOccur(value)) && occursOver(resource.url, value, hs, !partialCounts)) return true;
   }
   const raw = resource.rawHost ?? resource.host;
   if (partialCounts ? raw.includes(value) : value === raw) return true;
@@ -341,6 +396,17 @@ function choosesHost(facts: HostFacts, resource: NetResource, value: string): bo
 }
 
 const CLIENT_ADDRESS_HEADERS = new Set(['headers.x-forwarded-for', 'headers.x-real-ip', 'headers.forwarded', 'headers.true-client-ip', 'headers.cf-connecting-ip']);
+const CLIENT_ADDRESS_LENGTHS = new Uint8Array(32);
+for (const h of CLIENT_ADDRESS_HEADERS) CLIENT_ADDRESS_LENGTHS[h.length] = 1;
+
+/**
+ * Sources are often concatenated strings (`body.address.city`), and reading a
+ * character or hashing one flattens it first: the length, stored with the
+ * string, rules out almost every input before that.
+ */
+function isClientAddressHeader(source: string): boolean {
+  return source.length < 32 && CLIENT_ADDRESS_LENGTHS[source.length] === 1 && CLIENT_ADDRESS_HEADERS.has(source);
+}
 
 export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   if (inputs.length === 0) return undefined;
@@ -349,7 +415,7 @@ export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   const facts = hostFacts(resource);
   for (const input of inputs) {
     // Client-address headers carry the client's (often loopback, behind a proxy) ip, not a destination.
-    if (input.source.charCodeAt(0) === 0x68 /* h */ && CLIENT_ADDRESS_HEADERS.has(input.source)) continue;
+    if (isClientAddressHeader(input.source)) continue;
     if (!choosesHost(facts, resource, input.value)) continue;
     return finding(resource, input, dest);
   }

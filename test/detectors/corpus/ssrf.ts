@@ -168,6 +168,8 @@ export const attacks: SsrfCase[] = [
   // Numeric IPv4 spellings the URL parser rewrites (read without a URL parse by the detector's fast path).
   ...INTERNAL_HOSTS.filter(([h]) => /^[0-9.]+$/.test(h)).flatMap(([h, cls]) => [normalisedCase(`http://${h}/`, cls), hostPortCase(`${h}:8080`, cls)]),
   hostPortCase('127.1.', 'loopback'),
+  // Schemes as the URL parser reads them: leading spaces, upper case, tabs and newlines it drops.
+  ...['  http://2130706433/', 'HTTP://LOCALHOST./x', 'ht\ttp://0x7f.1/', 'h\nttp://2130706433/', 'http\r://127.1/', 'HtTp://0177.0.0.1/'].map((x) => normalisedCase(x)),
   // The input completes an app-chosen host or breaks the authority.
   urlCase('https://api.example.com§/v1/users', '@127.0.0.1', 'loopback'),
   urlCase('https://api.example.com§/v1/users', '@169.254.169.254/latest/meta-data/#', 'metadata'),
