@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# Instructions per request of the realistic express route, counted by valgrind
-# (callgrind), which does not depend on what else the machine is doing. Two
-# runs per configuration, N1 and N2 requests after start-up; the difference
-# divided by N2 - N1 is the per-request figure, start-up and warm-up cancel out.
+# Instructions per request of the realistic express route in steady state,
+# counted by valgrind (callgrind), which does not depend on what else the
+# machine is doing. Each configuration runs WARM requests, then its counters
+# are zeroed (callgrind_control -z), then N requests are counted. The warm-up
+# matters: the first few thousand requests still pay for JIT compilation,
+# and more for a configuration with more code to compile.
 #
-#   bench/instructions.sh                      # bare and block + default
-#   PALISADE_DIST=/path/to/other/dist bench/instructions.sh default   # another build, same minute
+#   bench/instructions.sh                     # bare, ALS floor, block + default
+#   bench/instructions.sh bare strict         # chosen configurations
+#   PALISADE_DIST=/path/to/other/dist bench/instructions.sh default   # another build
+#   PROFILE_DIR=/tmp/prof bench/instructions.sh default   # keep callgrind files and V8's
+#                                             # perf map (node --perf-basic-prof) per run
 #
-# Needs valgrind, PostgreSQL at 127.0.0.1:5432 (user postgres, db test) and a
-# build (npm run build). About 1–2 minutes per run on 2 vCPUs.
+# Configurations run in parallel (valgrind runs one thread at a time; the
+# counts do not depend on timing). Needs valgrind, PostgreSQL at
+# 127.0.0.1:5432 (user postgres, db test) and a build (npm run build). About
+# 5 minutes on 2 vCPUs with the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N1=${N1:-400}
-N2=${N2:-1200}
+WARM=${WARM:-3000}
+N=${N:-1000}
 DIST=${PALISADE_DIST:-./dist}
 CONFIGS=("$@")
-[ ${#CONFIGS[@]} -eq 0 ] && CONFIGS=(bare default)
+[ ${#CONFIGS[@]} -eq 0 ] && CONFIGS=(bare als default)
+command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 2; }
 
 TABLE=palisade_instr_$$
 WORK=$(mktemp -d)
@@ -34,30 +42,57 @@ for _ in $(seq 50); do grep -q LISTENING "$WORK/upstream" && break; sleep 0.1; d
 UPSTREAM_PORT=$(grep LISTENING "$WORK/upstream" | grep -o '[0-9]*')
 BODY=$(node -e "process.stdout.write(require('./dist/bench/fixtures.js').orderBody())")
 
-count() { # config requests -> instructions
-  local preload=() env=()
+count() { # config -> "main-thread total" instructions per request, written to $WORK/$1.result
+  local preload=() env=() app=bench/apps/express.js
   case $1 in
     bare) ;;
+    als) preload=(--require ./bench/apps/als-floor.js) ;;
+    monitor) preload=(--require "$DIST/lib/register.js"); env=(PALISADE_MODE=monitor) ;;
     default) preload=(--require "$DIST/lib/register.js"); env=(PALISADE_MODE=block PALISADE_POLICY=policies/default.yaml) ;;
     strict) preload=(--require "$DIST/lib/register.js"); env=(PALISADE_MODE=block PALISADE_POLICY=bench/policies/strict-bench.yaml) ;;
     *) echo "unknown configuration $1" >&2; exit 2 ;;
   esac
+  local out="$WORK/$1.cg" flags=()
+  [ -n "${PROFILE_DIR:-}" ] && flags=(--perf-basic-prof)
   env "${env[@]}" PALISADE_LOG=stderr BENCH_PG_TABLE=$TABLE BENCH_UPSTREAM_PORT=$UPSTREAM_PORT \
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null node "${preload[@]}" bench/apps/express.js >"$WORK/app" 2>"$WORK/valgrind" &
-  local app=$!
-  for _ in $(seq 1200); do grep -q LISTENING "$WORK/app" && break; sleep 0.5; done
+    valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out" \
+    node "${flags[@]}" "${preload[@]}" "$app" >"$WORK/$1.app" 2>"$WORK/$1.valgrind" &
+  local pid=$!
+  for _ in $(seq 1200); do grep -q LISTENING "$WORK/$1.app" && break; sleep 0.5; done
   local port
-  port=$(grep LISTENING "$WORK/app" | grep -o '[0-9]*')
-  npx autocannon -c 2 -a "$2" -t 60 -m POST -H content-type=application/json -b "$BODY" "http://127.0.0.1:$port/order" >/dev/null 2>&1
-  kill -TERM "$app"
-  wait "$app" || true
-  grep -o 'Collected : [0-9]*' "$WORK/valgrind" | grep -o '[0-9]*'
+  port=$(grep LISTENING "$WORK/$1.app" | grep -o '[0-9]*')
+  local load=(npx autocannon -c 2 -t 60 -m POST -H content-type=application/json -b "$BODY" "http://127.0.0.1:$port/order")
+  "${load[@]}" -a "$WARM" >/dev/null 2>&1
+  callgrind_control -z "$pid" >/dev/null
+  "${load[@]}" -a "$N" >/dev/null 2>&1
+  callgrind_control -d "$pid" >/dev/null
+  sleep 1
+  kill -TERM "$pid"
+  wait "$pid" || true
+  # The dump after zeroing is the one numbered .1 (per thread: -01 is the main thread).
+  local main=0 total=0 f v
+  for f in "$out".1-*; do
+    v=$(grep -m1 '^summary:' "$f" | grep -o '[0-9]*' || echo 0)
+    total=$((total + v))
+    case $f in *-01) main=$v ;; esac
+  done
+  echo "$((main / N)) $((total / N))" >"$WORK/$1.result"
+  if [ -n "${PROFILE_DIR:-}" ]; then
+    mkdir -p "$PROFILE_DIR"
+    cp "$out".1-* "$PROFILE_DIR/" && cp "/tmp/perf-$pid.map" "$PROFILE_DIR/$1.map" 2>/dev/null || true
+  fi
+  rm -f "/tmp/perf-$pid.map"
 }
 
-echo "| config | instructions per request (${N1} → ${N2} requests) |"
-echo "| --- | --- |"
+for c in "${CONFIGS[@]}"; do count "$c" & done
+wait
+echo "| configuration | instructions per request, main thread | all threads (GC, compiler) | main thread vs bare |"
+echo "| --- | --- | --- | --- |"
+base=
+[ -f "$WORK/bare.result" ] && base=$(cut -d' ' -f1 "$WORK/bare.result")
 for c in "${CONFIGS[@]}"; do
-  a=$(count "$c" "$N1")
-  b=$(count "$c" "$N2")
-  echo "| $c | $(( (b - a) / (N2 - N1) )) |"
+  read -r main total <"$WORK/$c.result"
+  ratio=
+  [ -n "$base" ] && ratio=$(awk -v a="$main" -v b="$base" 'BEGIN { printf "%.3f", a / b }')
+  echo "| $c | $main | $total | $ratio |"
 done
