@@ -84,8 +84,12 @@ count() { # config -> "main-thread total" instructions per request, written to $
   rm -f "/tmp/perf-$pid.map"
 }
 
-for c in "${CONFIGS[@]}"; do count "$c" & done
-wait
+PIDS=()
+for c in "${CONFIGS[@]}"; do
+  count "$c" &
+  PIDS+=($!)
+done
+wait "${PIDS[@]}"
 echo "| configuration | instructions per request, main thread | all threads (GC, compiler) | main thread vs bare |"
 echo "| --- | --- | --- | --- |"
 base=

@@ -1,0 +1,75 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/**
+ * Self instructions per request by function, from the callgrind files that
+ * `PROFILE_DIR=… bench/instructions.sh` keeps. Callgrind cannot name code
+ * that V8 generated at run time (it shows `0x…`); the app ran with
+ * `--perf-basic-prof`, whose map gives each code object's address range and
+ * JS name (`*` optimised, `^` baseline, `~` interpreted), so those addresses
+ * are named here. Functions that V8 inlined are counted in their caller.
+ *
+ *   node dist/bench/cg-functions.js <callgrind file> <perf map> <requests> [top=40] [filter regexp]
+ *   node dist/bench/cg-functions.js /tmp/prof/default.cg.1-01 /tmp/prof/default.map 1000 40 'dist/(lib|hooks)'
+ */
+
+interface CodeRange {
+  start: number;
+  end: number;
+  name: string;
+}
+
+function readMap(file: string): CodeRange[] {
+  const ranges: CodeRange[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m) ranges.push({ start: parseInt(m[1]!, 16), end: parseInt(m[1]!, 16) + parseInt(m[2]!, 16), name: m[3]! });
+  }
+  return ranges.sort((a, b) => a.start - b.start);
+}
+
+/** The code object holding `addr` (a later object at a reused address wins, as it was compiled later). */
+function nameAt(ranges: readonly CodeRange[], addr: number): string | undefined {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges[mid]!.start <= addr) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  for (let i = hi; i >= 0 && i > hi - 50; i--) if (ranges[i]!.start <= addr && addr < ranges[i]!.end) return ranges[i]!.name;
+  return undefined;
+}
+
+function main(): void {
+  const [cg, map, requests, top = '40', filter] = process.argv.slice(2);
+  if (cg === undefined || map === undefined || requests === undefined) {
+    console.error('usage: cg-functions <callgrind file> <perf map> <requests> [top] [filter regexp]');
+    process.exit(2);
+  }
+  const ranges = readMap(map);
+  const out = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', cg], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const line of out.split('\n')) {
+    const m = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const ir = Number(m[1]!.replace(/,/g, ''));
+    let fn = m[2]!;
+    if (fn.includes('PROGRAM TOTALS')) {
+      total = ir;
+      continue;
+    }
+    const jit = /^\?\?\?:0x([0-9a-f]+)/.exec(fn);
+    if (jit) fn = nameAt(ranges, parseInt(jit[1]!, 16)) ?? fn;
+    fn = fn.replace(/:\d+:\d+$/, '');
+    self.set(fn, (self.get(fn) ?? 0) + ir);
+  }
+  const n = Number(requests);
+  const re = filter === undefined ? undefined : new RegExp(filter);
+  console.log(`total ${Math.round(total / n)} instructions per request`);
+  const rows = [...self].filter(([fn]) => re === undefined || re.test(fn)).sort((a, b) => b[1] - a[1]).slice(0, Number(top));
+  for (const [fn, ir] of rows) console.log(`${String(Math.round(ir / n)).padStart(9)}  ${fn}`);
+}
+
+main();
