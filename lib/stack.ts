@@ -134,7 +134,7 @@ const UNDECIDED = Symbol('undecided');
  * machine), and the caller is nearly always within a few frames of the hook:
  * look that far first, then further only when those frames do not decide.
  */
-const LOOKS = [5, 14, MAX_FRAMES];
+const LOOKS = [4, 14, MAX_FRAMES];
 
 function attributeSites(sites: readonly NodeJS.CallSite[], transparent: ReadonlySet<string> | undefined): string | undefined | typeof UNDECIDED {
   for (let i = 0; i < sites.length; i++) {
