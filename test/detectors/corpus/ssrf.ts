@@ -168,6 +168,9 @@ export const attacks: SsrfCase[] = [
   // Numeric IPv4 spellings the URL parser rewrites (read without a URL parse by the detector's fast path).
   ...INTERNAL_HOSTS.filter(([h]) => /^[0-9.]+$/.test(h)).flatMap(([h, cls]) => [normalisedCase(`http://${h}/`, cls), hostPortCase(`${h}:8080`, cls)]),
   hostPortCase('127.1.', 'loopback'),
+  // Userinfo before a numeric spelling: the host starts after the '@', not at the input's first letter.
+  hostPortCase('user@2130706433:8080', 'loopback', '8080'),
+  hostPortCase('a.b-c+d@0x7f.1:8080', 'loopback', '8080'),
   // Schemes as the URL parser reads them: leading spaces, upper case, tabs and newlines it drops.
   ...['  http://2130706433/', 'HTTP://LOCALHOST./x', 'ht\ttp://0x7f.1/', 'h\nttp://2130706433/', 'http\r://127.1/', 'HtTp://0177.0.0.1/'].map((x) => normalisedCase(x)),
   // The input completes an app-chosen host or breaks the authority.
@@ -226,6 +229,8 @@ export const benign: SsrfCase[] = [
     urlCase('http://10.0.0.5:8080/api/§', x),
   ),
   // (An input equal to the very host the app uses is indistinguishable from choosing it, so not here.)
+  // Except the client's own address, which proxies put in these headers: it is not a destination.
+  ...['x-forwarded-for', 'x-real-ip', 'forwarded', 'true-client-ip', 'cf-connecting-ip'].map((h) => urlCase('http://§:9200/search', input('127.0.0.1', [], `headers.${h}`))),
   ...['users/1', 'localhost', '169.254.169.254', 'http://127.0.0.1/', 'https://127.0.0.1/', 'a/b?c=d', 'metadata', '@evil', '%40127.0.0.1'].map((x) =>
     urlCase('http://127.0.0.1:9200/search?q=§', x),
   ),
