@@ -163,8 +163,7 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
       if (colon !== -1 && start === 0 && colon + 1 < end) {
         const port = Number(v.slice(colon + 1, end));
         if (port > 65535) return false;
-        const connected = portOf(resource);
-        if (port !== 80 && connected !== '' && String(port) !== connected) return false;
+        if (!namesPort(port === 80 ? '' : String(port), resource)) return false;
       }
       return true;
     }
@@ -390,9 +389,14 @@ function choosesHost(facts: HostFacts, resource: NetResource, value: string): bo
   if (named.host !== normaliseHost(resource.host) && (resource.rawHost === undefined || named.host !== normaliseHost(resource.rawHost))) {
     return false;
   }
-  if (named.port === '') return true;
-  const port = portOf(resource);
-  return port === '' || named.port === port;
+  return namesPort(named.port, resource);
+}
+
+/** An input naming port `port` ('' when it names none) names this destination's port, or the resource does not say one. */
+function namesPort(port: string, resource: NetResource): boolean {
+  if (port === '') return true;
+  const connected = portOf(resource);
+  return connected === '' || port === connected;
 }
 
 const CLIENT_ADDRESS_HEADERS = new Set(['headers.x-forwarded-for', 'headers.x-real-ip', 'headers.forwarded', 'headers.true-client-ip', 'headers.cf-connecting-ip']);
