@@ -106,6 +106,12 @@ export interface TaintInput {
   value: string;
   /** Decoding steps applied to the raw value, in order: [] | ['base64'] | ['url', 'base64'] ... */
   decoding: readonly string[];
+  /**
+   * Character classes present in `value` (the CH_* bits of lib/taint/decode.ts),
+   * set at extraction so detectors can pass over inputs that cannot matter to
+   * them without reading them again. Absent: unknown, and every check runs.
+   */
+  chars?: number;
 }
 
 export type AttackKind =

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { Detector, Finding, FsResource, TaintInput } from '../types';
+import { CH_SLASH } from '../taint/decode';
 import { BigramIndex, spansOf, type Span } from '../taint/overlap';
 
 /**
@@ -253,6 +254,7 @@ function judgeContained(raw: string, v: string): Verdict | 'involved' | undefine
 function judgeInput(
   resource: FsResource,
   v: string,
+  chars: number | undefined,
   sensitive: () => SensitiveMatch | undefined,
   normalisedRaw: () => string,
 ): Verdict | undefined {
@@ -266,7 +268,8 @@ function judgeInput(
       if (verdict !== undefined) return verdict;
     }
   } else {
-    const normalised = judgeNormalised(raw, v, normalisedRaw);
+    // Normalisation only rewrites what has a '/' (extraction says which inputs have none).
+    const normalised = chars !== undefined && (chars & CH_SLASH) === 0 ? undefined : judgeNormalised(raw, v, normalisedRaw);
     if (normalised !== undefined && normalised !== 'involved') return normalised;
     const contained = judgeContained(raw, v);
     if (contained !== undefined && contained !== 'involved') return contained;
@@ -298,7 +301,7 @@ function detect(resource: FsResource, inputs: readonly TaintInput[]): Finding | 
   const normalisedRaw = (): string => (nraw ??= posix.normalize(resource.rawPath));
   for (const input of inputs) {
     if (input.value.length === 0) continue;
-    const verdict = judgeInput(resource, input.value, sensitive, normalisedRaw);
+    const verdict = judgeInput(resource, input.value, input.chars, sensitive, normalisedRaw);
     if (verdict === undefined) continue;
     const detail: Record<string, string | number | boolean> = { rule: verdict.rule, path: resource.path };
     if (verdict.rule !== 'sensitive') {

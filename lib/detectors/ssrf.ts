@@ -1,4 +1,5 @@
 import type { Detector, Finding, NetResource, TaintInput } from '../types';
+import { CH_DIGIT, CH_NONASCII } from '../taint/decode';
 import { BigramIndex } from '../taint/overlap';
 import { INTERNAL_CLASSES, classifyHost, inspectAddress, parseHostSpelling, type AddressInfo } from './ip';
 
@@ -331,7 +332,18 @@ interface HostFacts {
   span: { start: number; end: number } | undefined;
   /** URL_BIGRAMS holds resource.url's bigrams. */
   indexed: boolean;
+  /**
+   * The host is an IPv4 address, spelled the same by the app: only an input
+   * with an ASCII digit or a non-ASCII character can spell it. Every IPv4
+   * spelling has a digit (`0x7f.1`, `2130706433`); percent-escapes of digits
+   * hold one too (`%31`, full-width `%EF%BC%91`); non-ASCII covers what IDNA
+   * maps to digits (full-width `１２７`, circled, mathematical).
+   */
+  needsDigits: boolean;
 }
+
+/** Character classes an input needs to spell an IPv4 host (see HostFacts.needsDigits). */
+const SPELLS_IPV4 = CH_DIGIT | CH_NONASCII;
 
 /** The URL's bigrams, for the occurrence test of each input: most inputs are not in the URL. */
 const URL_BIGRAMS = new BigramIndex();
@@ -351,6 +363,7 @@ function hostFacts(resource: NetResource): HostFacts {
     first2: b.first,
     span: hs !== undefined && hs.end > hs.start ? hs : undefined,
     indexed: indexUrl(resource.url),
+    needsDigits: sameRaw && lit !== undefined && !lit.includes(':'),
   };
 }
 
@@ -418,6 +431,7 @@ export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   if (dest === undefined || !INTERNAL_CLASSES.has(dest.info.class)) return undefined;
   const facts = hostFacts(resource);
   for (const input of inputs) {
+    if (facts.needsDigits && input.chars !== undefined && (input.chars & SPELLS_IPV4) === 0) continue;
     // Client-address headers carry the client's (often loopback, behind a proxy) ip, not a destination.
     if (isClientAddressHeader(input.source)) continue;
     if (!choosesHost(facts, resource, input.value)) continue;

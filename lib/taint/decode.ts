@@ -10,6 +10,8 @@
 export interface DecodedForm {
   value: string;
   decoding: string[];
+  /** Character classes of `value` (CH_* bits). */
+  chars: number;
 }
 
 const MAX_DEPTH = 2;
@@ -19,9 +21,22 @@ const NONE: DecodedForm[] = [];
 Object.freeze(NONE);
 
 export function decodedForms(raw: string): DecodedForm[] {
-  const shape = shapeOf(raw);
+  return formsOf(raw, classify(raw));
+}
+
+/** The CH_* bits of `v`, as extraction sets them on each input. */
+export function charsOf(v: string): number {
+  return classify(v) & CHAR_CLASSES;
+}
+
+/** decodedForms for a value whose `classify` result the caller already has. */
+export function formsOf(raw: string, cls: number): DecodedForm[] {
+  const shape = cls & SHAPE;
   // Most values are plain text: no decoder applies, and one empty (frozen) result is shared.
   if (shape === 0) return NONE;
+  // Most of the rest are words that are also valid base64 ('platform', 'email') and do not decode
+  // to text: one call settles them, without the general expansion's arrays.
+  if (shape === MAY_BASE64 && decodeValidBase64(raw) === undefined) return NONE;
   const out: DecodedForm[] = [];
   expand(raw, shape, [], out, 0);
   return out.length === 0 ? NONE : out;
@@ -34,28 +49,51 @@ const MAY_BASE64 = 2;
 const MAY_JSON = 4;
 const MAY_HTML = 8;
 const MAY_HEX = 16;
+const SHAPE = MAY_URL | MAY_BASE64 | MAY_JSON | MAY_HTML | MAY_HEX;
 const TRIGGERS = MAY_URL | MAY_JSON | MAY_HTML;
+
+/*
+ * Character classes a value holds, collected by the same pass: detectors read
+ * them to pass over inputs that cannot matter to them without reading the
+ * input again (a word cannot change an SQL query's tokens, an IPv4 host
+ * cannot be spelled without a digit or non-ASCII, path normalisation only
+ * rewrites what has a '/').
+ */
+/** An ASCII digit. */
+export const CH_DIGIT = 128;
+/** A character outside [0-9A-Za-z_] (non-ASCII included). */
+export const CH_NONWORD = 256;
+/** A character at or above U+0080. */
+export const CH_NONASCII = 512;
+/** '/'. */
+export const CH_SLASH = 1024;
+/** The CH_* bits of a `classify` result. */
+export const CHAR_CLASSES = CH_DIGIT | CH_NONWORD | CH_NONASCII | CH_SLASH;
 
 // Per ASCII character: the trigger bits above ('%' '+' for url, '\\' for json, '&' for html), and
 // whether it is in the base64 alphabet (incl. base64url) or a hex digit. Non-ASCII has no bit.
 const CHAR_B64 = 32;
 const CHAR_HEX = 64;
-const CHARS = new Uint8Array(128);
-for (let c = 0x30; c <= 0x39; c++) CHARS[c] = CHAR_B64 | CHAR_HEX;
+const CHARS = new Uint16Array(128).fill(CH_NONWORD);
+for (let c = 0x30; c <= 0x39; c++) CHARS[c] = CHAR_B64 | CHAR_HEX | CH_DIGIT;
 for (let c = 0x41; c <= 0x5a; c++) CHARS[c] = CHAR_B64 | (c <= 0x46 ? CHAR_HEX : 0);
 for (let c = 0x61; c <= 0x7a; c++) CHARS[c] = CHAR_B64 | (c <= 0x66 ? CHAR_HEX : 0);
-CHARS[0x2b] = CHAR_B64 | MAY_URL; // '+': also form-encoded space
-CHARS[0x2f] = CHARS[0x2d] = CHARS[0x5f] = CHAR_B64;
-CHARS[0x25] = MAY_URL;
-CHARS[0x5c] = MAY_JSON;
-CHARS[0x26] = MAY_HTML;
+CHARS[0x5f] = CHAR_B64;
+CHARS[0x2b] = CHAR_B64 | MAY_URL | CH_NONWORD; // '+': also form-encoded space
+CHARS[0x2d] = CHAR_B64 | CH_NONWORD;
+CHARS[0x2f] = CHAR_B64 | CH_NONWORD | CH_SLASH;
+CHARS[0x25] = MAY_URL | CH_NONWORD;
+CHARS[0x5c] = MAY_JSON | CH_NONWORD;
+CHARS[0x26] = MAY_HTML | CH_NONWORD;
+const NON_ASCII = CH_NONASCII | CH_NONWORD;
 
 /*
  * Every value of every request passes here, so the loop does two bit
  * operations per character: what all characters have in common (alphabets)
- * and what any character has (triggers).
+ * and what any character has (triggers, character classes). The result holds
+ * both: decoder bits (SHAPE) and CH_* bits.
  */
-function shapeOf(v: string): number {
+export function classify(v: string): number {
   const n = v.length;
   // Up to two trailing '=' are base64 padding; an '=' anywhere else rules base64 (and hex) out.
   let end = n;
@@ -67,11 +105,13 @@ function shapeOf(v: string): number {
   let any = 0;
   for (let i = 0; i < end; i++) {
     const c = v.charCodeAt(i);
-    const k = c < 128 ? CHARS[c]! : 0;
+    const k = c < 128 ? CHARS[c]! : NON_ASCII;
     all &= k;
     any |= k;
   }
-  let shape = any & TRIGGERS;
+  // The trailing '=' the loop left out are not word characters.
+  if (end < n) any |= CH_NONWORD;
+  let shape = any & (TRIGGERS | CHAR_CLASSES);
   if ((all & CHAR_B64) !== 0 && n >= 4) shape |= MAY_BASE64;
   if (end === n && n >= 6 && ((all & CHAR_HEX) !== 0 || prefixedHex(v))) shape |= MAY_HEX;
   return shape;
@@ -95,15 +135,18 @@ function seen(out: readonly DecodedForm[], d: string): boolean {
 function expand(value: string, shape: number, chain: string[], out: DecodedForm[], depth: number): void {
   if (depth >= MAX_DEPTH || out.length >= MAX_FORMS) return;
   for (let i = 0; i < DECODERS.length; i++) {
-    const [name, decode, may] = DECODERS[i]!;
-    if ((shape & may) === 0) continue;
+    const entry = DECODERS[i]!;
+    if ((shape & entry[2]) === 0) continue;
+    const name = entry[0];
+    const decode = entry[1];
     const d = decode(value);
     if (d === undefined || d === value || d.length === 0) continue;
     if (seen(out, d)) continue;
     const next = [...chain, name];
-    out.push({ value: d, decoding: next });
+    const cls = classify(d);
+    out.push({ value: d, decoding: next, chars: cls & CHAR_CLASSES });
     if (out.length >= MAX_FORMS) return;
-    if (depth + 1 < MAX_DEPTH) expand(d, shapeOf(d), next, out, depth + 1);
+    if (depth + 1 < MAX_DEPTH) expand(d, cls & SHAPE, next, out, depth + 1);
   }
 }
 

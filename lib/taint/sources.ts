@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestScope } from '../context';
 import type { TaintInput } from '../types';
-import { decodedForms } from './decode';
+import { CHAR_CLASSES, classify, formsOf } from './decode';
 
 /**
  * Turning a request into taint inputs, each with its source path. Limits keep
@@ -21,11 +21,12 @@ export class InputList {
   add(source: string, raw: string): void {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
-    this.items.push({ source, value, decoding: AS_SENT });
-    const forms = decodedForms(value);
+    const cls = classify(value);
+    this.items.push({ source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES });
+    const forms = formsOf(value, cls);
     for (let i = 0; i < forms.length && this.items.length < MAX_INPUTS; i++) {
       const f = forms[i]!;
-      this.items.push({ source, value: f.value, decoding: f.decoding });
+      this.items.push({ source, value: f.value, decoding: f.decoding, chars: f.chars });
     }
   }
 

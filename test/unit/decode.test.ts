@@ -1,5 +1,5 @@
 import t from 'tap';
-import { base64Decode, decodedForms, hexDecode, htmlDecode, jsonUnescape, urlDecode } from '../../lib/taint/decode';
+import { CH_DIGIT, CH_NONASCII, CH_NONWORD, CH_SLASH, base64Decode, charsOf, decodedForms, hexDecode, htmlDecode, jsonUnescape, urlDecode } from '../../lib/taint/decode';
 
 t.test('each decoder', async (t) => {
   t.equal(urlDecode('a%3Bb+c'), 'a;b c');
@@ -79,4 +79,26 @@ t.test('the pre-screen never hides a form a decoder would find', async (t) => {
   t.equal(mismatches, 0, `${samples.length} values, same forms as trying every decoder`);
   const encoded = payloads.flatMap((_, i) => samples.slice(i * 11, i * 11 + 5)); // url, base64, base64url, hex, 0x-hex
   t.ok(encoded.every((s) => decodedForms(s).length > 0), 'every url/base64/hex-encoded payload has a decoded form');
+});
+
+t.test('character classes match their definitions', async (t) => {
+  // Detectors skip inputs on these bits (SQL: words; SSRF: no digit; path: no '/'), so a wrong bit is a missed attack.
+  const reference = (v: string): number =>
+    (/[0-9]/.test(v) ? CH_DIGIT : 0) | (/[^0-9A-Za-z_]/.test(v) ? CH_NONWORD : 0) | (/[^\x00-\x7f]/.test(v) ? CH_NONASCII : 0) | (v.includes('/') ? CH_SLASH : 0);
+  const samples = ['', 'platform', 'SKU_1', 'a=', 'ab==', '=', "x'", 'a b', 'é', '１２７', '/etc', '2130706433', 'a-b', 'x+y', 'a%2f', 'tab\t'];
+  const alphabet = 'aZ09_=/+%-. é\'"\\\x00１';
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let i = 0; i < 5000; i++) {
+    let s = '';
+    const len = rnd(9);
+    for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
+    samples.push(s);
+  }
+  let mismatches = 0;
+  for (const s of samples) {
+    if (charsOf(s) !== reference(s) && mismatches++ < 5) t.equal(charsOf(s), reference(s), `charsOf(${JSON.stringify(s)})`);
+  }
+  t.equal(mismatches, 0, `${samples.length} values`);
+  t.ok(decodedForms('%27%20OR%201%3D1').every((f) => f.chars === charsOf(f.value)), 'decoded forms carry their own classes');
 });

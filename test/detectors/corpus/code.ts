@@ -3,6 +3,7 @@
  * eval or `vm`, with the untrusted input concatenated where `§` marks it.
  */
 import type { EvalResource, TaintInput } from '../../../lib/types';
+import { charsOf } from '../../../lib/taint/decode';
 
 export interface CodeCase {
   name: string;
@@ -11,7 +12,8 @@ export interface CodeCase {
 }
 
 export function input(value: string, decoding: string[] = [], source = 'query.expr'): TaintInput {
-  return { source, value, decoding };
+  // With the character classes extraction sets, so the detectors' pre-filters are judged too.
+  return { source, value, decoding, chars: charsOf(value) };
 }
 
 export const TEMPLATES = {

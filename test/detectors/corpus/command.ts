@@ -4,6 +4,7 @@
  * app concatenates the untrusted input.
  */
 import type { SpawnResource, TaintInput } from '../../../lib/types';
+import { charsOf } from '../../../lib/taint/decode';
 
 export interface CommandCase {
   name: string;
@@ -18,7 +19,8 @@ export interface CommandCase {
 const HOLE = '§';
 
 export function input(value: string, decoding: string[] = [], source = 'query.x'): TaintInput {
-  return { source, value, decoding };
+  // With the character classes extraction sets, so the detectors' pre-filters are judged too.
+  return { source, value, decoding, chars: charsOf(value) };
 }
 
 function asInput(x: string | TaintInput): TaintInput {

@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import type { FsResource, TaintInput } from '../../../lib/types';
 import type { PathRule } from '../../../lib/detectors/path';
+import { charsOf } from '../../../lib/taint/decode';
 
 export const APP = '/srv/app';
 export const PUBLIC = '/srv/app/public';
@@ -22,7 +23,8 @@ export interface PathCase {
 }
 
 export function input(value: string, decoding: string[] = [], source = 'query.name'): TaintInput {
-  return { source, value, decoding };
+  // With the character classes extraction sets, so the detectors' pre-filters are judged too.
+  return { source, value, decoding, chars: charsOf(value) };
 }
 
 type Template = { name: string; build: (x: string) => string };

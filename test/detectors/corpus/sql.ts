@@ -4,6 +4,7 @@
  * template marks where the app concatenates the untrusted input.
  */
 import type { SqlDialect, SqlResource, TaintInput } from '../../../lib/types';
+import { charsOf } from '../../../lib/taint/decode';
 
 export interface SqlCase {
   name: string;
@@ -19,7 +20,8 @@ export const DIALECTS: readonly SqlDialect[] = ['postgres', 'mysql', 'sqlite'];
 const HOLE = '§';
 
 export function input(value: string, decoding: string[] = [], source = 'query.q'): TaintInput {
-  return { source, value, decoding };
+  // With the character classes extraction sets, so the detectors' pre-filters are judged too.
+  return { source, value, decoding, chars: charsOf(value) };
 }
 
 /** Request noise that rides along with every case, as real requests carry it. */

@@ -6,6 +6,7 @@
  * simulates resolver answers (including rebinding names that look public).
  */
 import type { NetResource, TaintInput } from '../../../lib/types';
+import { charsOf } from '../../../lib/taint/decode';
 
 export interface SsrfCase {
   name: string;
@@ -16,7 +17,8 @@ export interface SsrfCase {
 }
 
 export function input(value: string, decoding: string[] = [], source = 'query.url'): TaintInput {
-  return { source, value, decoding };
+  // With the character classes extraction sets, so the detectors' pre-filters are judged too.
+  return { source, value, decoding, chars: charsOf(value) };
 }
 
 /** Simulated DNS answers. */
