@@ -100,7 +100,7 @@ export interface AddressInfo {
   service?: string;
 }
 
-const INVALID: AddressInfo = { class: 'invalid', address: '' };
+const INVALID: AddressInfo = Object.freeze({ class: 'invalid', address: '' });
 
 /**
  * Turn any host spelling that a URL parser or `getaddrinfo` would read as an
@@ -200,8 +200,29 @@ function embeddedV4(v6: ipaddr.IPv6): { form: NonNullable<AddressInfo['embedded'
   return undefined;
 }
 
-/** Classify an address or IP-literal host in any spelling `parseHostSpelling` accepts. */
+/**
+ * Answers by spelling: an app talks to a handful of hosts, and each outgoing
+ * call asks about its host again (parsing it and ipaddr.js's range tables
+ * cost more than the lookup). Bounded, since hosts can come from requests.
+ */
+const inspected = new Map<string, AddressInfo>();
+const INSPECTED_MAX = 512;
+
+/** Classify an address or IP-literal host in any spelling `parseHostSpelling` accepts. The result is shared: frozen. */
 export function inspectAddress(addr: string): AddressInfo {
+  let info = inspected.get(addr);
+  if (info !== undefined) return info;
+  info = inspectUncached(addr);
+  if (info.embedded !== undefined) Object.freeze(info.embedded);
+  Object.freeze(info);
+  if (addr.length <= 255) {
+    if (inspected.size >= INSPECTED_MAX) inspected.clear();
+    inspected.set(addr, info);
+  }
+  return info;
+}
+
+function inspectUncached(addr: string): AddressInfo {
   const literal = parseHostSpelling(addr);
   if (literal === undefined) return INVALID;
   if (!literal.includes(':')) {
