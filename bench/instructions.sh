@@ -11,6 +11,7 @@
 #   PALISADE_DIST=/path/to/other/dist bench/instructions.sh default   # another build
 #   PROFILE_DIR=/tmp/prof bench/instructions.sh default   # keep callgrind files and V8's
 #                                             # perf map (node --perf-basic-prof) per run
+#   ROUTE=empty bench/instructions.sh bare als default     # the express empty route instead
 #
 # Configurations run in parallel (valgrind runs one thread at a time; the
 # counts do not depend on timing). Needs valgrind, PostgreSQL at
@@ -62,6 +63,7 @@ count() { # config -> "main-thread total" instructions per request, written to $
   local port
   port=$(grep LISTENING "$WORK/$1.app" | grep -o '[0-9]*')
   local load=(npx autocannon -c 2 -t 60 -m POST -H content-type=application/json -b "$BODY" "http://127.0.0.1:$port/order")
+  [ "${ROUTE:-realistic}" = empty ] && load=(npx autocannon -c 2 -t 60 "http://127.0.0.1:$port/empty")
   "${load[@]}" -a "$WARM" >/dev/null 2>&1
   callgrind_control -z "$pid" >/dev/null
   "${load[@]}" -a "$N" >/dev/null 2>&1
