@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { PolicyProblem } from './errors';
 import { fieldOf, pointerToPath, type Locator } from './positions';
 import { closest } from './suggest';
@@ -19,14 +19,54 @@ export function schemaSource(): string {
   return schemaText;
 }
 
+// strict:false because if/then/else unions mix types per branch, which ajv's strictTypes rejects.
+export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: false };
+
+/** FNV-1a of the schema text: ties the precompiled validator to the schema it was built from. */
+export function schemaHash(text: string = schemaSource()): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `${text.length}:${(h >>> 0).toString(16)}`;
+}
+
+/**
+ * `npm run build` compiles the schema ahead of time (lib/policy/build-validator.ts):
+ * loading ajv and compiling the schema in the app's process costs ~9 MB of
+ * RSS for good. From source (tests under a TS runner), or when the built
+ * validator is from another schema, ajv compiles it here as before.
+ */
+export type ValidatorOrigin = 'precompiled' | 'compiled';
 let validator: ValidateFunction | undefined;
+let origin: ValidatorOrigin | undefined;
+
+function precompiled(): ValidateFunction | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require('./schema-validator.js') as ValidateFunction & { schemaHash?: unknown };
+    return typeof mod === 'function' && mod.schemaHash === schemaHash() ? mod : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function getValidator(): ValidateFunction {
   if (validator === undefined) {
-    // strict:false because if/then/else unions mix types per branch, which ajv's strictTypes rejects.
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-    validator = ajv.compile(JSON.parse(schemaSource()) as object);
+    validator = precompiled();
+    origin = 'precompiled';
+    if (validator === undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const Ajv = (require('ajv') as typeof import('ajv')).default;
+      validator = new Ajv(AJV_OPTIONS).compile(JSON.parse(schemaSource()) as object);
+      origin = 'compiled';
+    }
   }
   return validator;
+}
+
+/** Which validator checks policies in this process (tests and diagnostics). */
+export function validatorOrigin(): ValidatorOrigin {
+  getValidator();
+  return origin!;
 }
 
 const patternMessages: Record<string, { problem: string; hint: string }> = {

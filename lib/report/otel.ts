@@ -1,13 +1,23 @@
-import { metrics, trace, type Counter, type Attributes } from '@opentelemetry/api';
+import type { Attributes, Counter } from '@opentelemetry/api';
 
 /**
  * OpenTelemetry through the API package only: without an SDK every call
  * below is a no-op, so Palisade costs nothing extra in apps without tracing.
+ * The API is loaded at the first event, not at start-up (it adds ~6 MB of
+ * RSS to every process); it finds an SDK the app registered through the
+ * API's global, whenever either was loaded.
  */
+type OtelApi = typeof import('@opentelemetry/api');
+let api: OtelApi | undefined;
+function otel(): OtelApi {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (api ??= require('@opentelemetry/api') as OtelApi);
+}
+
 let counter: Counter | undefined;
 
 function events(): Counter {
-  counter ??= metrics.getMeter('palisade').createCounter('palisade.events', {
+  counter ??= otel().metrics.getMeter('palisade').createCounter('palisade.events', {
     description: 'Palisade security events by kind, action and operation',
   });
   return counter;
@@ -19,14 +29,14 @@ export interface SpanIds {
 }
 
 export function activeSpanIds(): SpanIds {
-  const span = trace.getActiveSpan();
+  const span = otel().trace.getActiveSpan();
   if (span === undefined) return {};
   const c = span.spanContext();
   return { traceId: c.traceId, spanId: c.spanId };
 }
 
 export function recordOtel(name: string, attrs: Attributes): void {
-  const span = trace.getActiveSpan();
+  const span = otel().trace.getActiveSpan();
   if (span !== undefined) {
     span.addEvent(name, attrs);
     span.setAttribute('palisade.action', String(attrs['palisade.action']));
