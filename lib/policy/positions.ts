@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 
 export type PathSeg = string | number;
 
@@ -42,6 +42,9 @@ export function pointerToPath(pointer: string, root: unknown): PathSeg[] {
 }
 
 export function yamlLocator(doc: Document, lc: LineCounter): Locator {
+  // yaml is loaded already (the caller parsed `doc` with it); see loadPolicyText.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isMap, isPair, isScalar, isSeq } = require('yaml') as typeof import('yaml');
   const pos = (offset: number | undefined): { line: number; column: number } => {
     if (offset === undefined) return { line: 0, column: 0 };
     const p = lc.linePos(offset);
