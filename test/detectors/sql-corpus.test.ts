@@ -309,6 +309,16 @@ t.test('the tokenizer never throws and covers the text, on random input', async 
   t.equal(checked, 9000, 'tokenize, analyzeSql and the detector ran on every random text without throwing');
 });
 
+t.test('analyzeSql answers each dialect for itself, also when it answers from its cache', async (t) => {
+  // '#' starts a comment in MySQL only: the same text is one statement there and two elsewhere.
+  const text = 'SELECT 1 # ; DROP TABLE t';
+  for (let round = 0; round < 2; round++) {
+    t.same(analyzeSql(text, 'mysql'), { kind: 'select', multiStatement: false, kinds: ['select'] }, `mysql, call ${round + 1}`);
+    t.same(analyzeSql(text, 'postgres'), { kind: 'ddl', multiStatement: true, kinds: ['select', 'ddl'] }, `postgres, call ${round + 1}`);
+  }
+  t.ok(Object.isFrozen(analyzeSql(text, 'sqlite')) && Object.isFrozen(analyzeSql(text, 'sqlite').kinds), 'shared answers are frozen');
+});
+
 t.test('analyzeSql: statement kinds and multiStatement', async (t) => {
   const cases: Array<[SqlDialect, string, SqlKind, boolean]> = [
     ['postgres', 'SELECT 1', 'select', false],

@@ -18,7 +18,7 @@ export interface SqlAnalysis {
   /** True when the text holds two or more non-empty statements. */
   multiStatement: boolean;
   /** The kind of each non-empty statement, in order. */
-  kinds: SqlKind[];
+  kinds: readonly SqlKind[];
 }
 
 const RANK: Record<SqlKind, number> = { select: 0, tx: 1, insert: 2, update: 3, delete: 4, other: 5, dcl: 6, ddl: 7 };
@@ -32,7 +32,31 @@ interface Toks {
   end: number[];
 }
 
+/*
+ * Answers by query text: an app sends the same texts over and over
+ * (parameterised queries exactly), and looking one up hashes it once where
+ * analysing it lexes it. Bounded, since texts built from input vary; the
+ * results are shared, so frozen.
+ */
+const analysed: Record<SqlDialect, Map<string, SqlAnalysis>> = { postgres: new Map(), mysql: new Map(), sqlite: new Map() };
+const ANALYSED_MAX = 256;
+const ANALYSED_MAX_TEXT = 4096;
+
 export function analyzeSql(text: string, dialect: SqlDialect): SqlAnalysis {
+  const cache = typeof text === 'string' && text.length <= ANALYSED_MAX_TEXT ? analysed[dialect] : undefined;
+  let a = cache?.get(text);
+  if (a !== undefined) return a;
+  a = analyzeUncached(text, dialect);
+  Object.freeze(a.kinds);
+  Object.freeze(a);
+  if (cache !== undefined) {
+    if (cache.size >= ANALYSED_MAX) cache.clear();
+    cache.set(text, a);
+  }
+  return a;
+}
+
+function analyzeUncached(text: string, dialect: SqlDialect): SqlAnalysis {
   const toks = collect(text, dialect);
   const kinds: SqlKind[] = [];
   let from = 0;
