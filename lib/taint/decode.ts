@@ -70,8 +70,8 @@ export const CH_SLASH = 1024;
 /** The CH_* bits of a `classify` result. */
 export const CHAR_CLASSES = CH_DIGIT | CH_NONWORD | CH_NONASCII | CH_SLASH;
 
-// Per ASCII character: the trigger bits above ('%' '+' for url, '\\' for json, '&' for html), and
-// whether it is in the base64 alphabet (incl. base64url) or a hex digit. Non-ASCII has no bit.
+// Per ASCII character: the trigger bits above ('%' '+' for url, '\\' for json, '&' for html), its CH_*
+// classes, and whether it is in the base64 alphabet (incl. base64url) or a hex digit. Non-ASCII is NON_ASCII.
 const CHAR_B64 = 32;
 const CHAR_HEX = 64;
 const CHARS = new Uint16Array(128).fill(CH_NONWORD);
@@ -261,7 +261,7 @@ export function base64Decode(v: string): string | undefined {
   return decodeValidBase64(v);
 }
 
-/** base64Decode for a value shapeOf already found to be alphabet plus at most two trailing '='. */
+/** base64Decode for a value `classify` already found to be alphabet plus at most two trailing '='. */
 function decodeValidBase64(v: string): string | undefined {
   const n = v.length;
   const pad = v.charCodeAt(n - 1) !== 0x3d ? 0 : v.charCodeAt(n - 2) === 0x3d ? 2 : 1;

@@ -76,11 +76,13 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   BIGRAMS.index(text);
   let candidates: TaintInput[] | undefined;
   for (const input of inputs) {
-    // A word (letters, digits, '_') cannot change the tokens around it; extraction has already said which inputs are words.
-    if (isWordInput(input)) continue;
+    // A word cannot change the tokens around it (isOneWord). Extraction has said which inputs are words;
+    // only inputs from elsewhere, without character classes, are scanned, and only once they may occur.
+    const chars = input.chars;
+    if (chars !== undefined && (chars & CH_NONWORD) === 0) continue;
     const v = input.value;
     if (typeof v !== 'string' || v.length < 2) continue;
-    if ((v.length > text.length || BIGRAMS.mayOccur(v)) && !isOneWord(v)) (candidates ??= []).push(input);
+    if ((v.length > text.length || BIGRAMS.mayOccur(v)) && (chars !== undefined || !isOneWord(v))) (candidates ??= []).push(input);
   }
   if (candidates !== undefined) {
     for (const o of overlaps(text, candidates, 2)) {
@@ -111,8 +113,8 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   // An escaped spelling of an input holds `''` or a backslash; most queries hold neither.
   const mayHoldEscaped = text.indexOf("''") >= 0 || text.indexOf('\\') >= 0;
   for (const input of inputs) {
-    // Both checks below need a quote or a backslash.
-    if (isWordInput(input)) continue;
+    // Both checks below need a quote or a backslash, which a word (as extraction classed it) has not.
+    if (input.chars !== undefined && (input.chars & CH_NONWORD) === 0) continue;
     const v = input.value;
     if (typeof v !== 'string') continue;
     if (v.length === 1) {
@@ -154,12 +156,6 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
  * of one word or number, or data inside a literal or comment. It cannot add an
  * operator, a quote, a comment or a second word.
  */
-/** Extraction found only [0-9A-Za-z_] in the input (unknown: false). */
-function isWordInput(input: TaintInput): boolean {
-  const m = input.chars;
-  return m !== undefined && (m & CH_NONWORD) === 0;
-}
-
 function isOneWord(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
