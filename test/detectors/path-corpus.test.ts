@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { detectPathTraversal, detectPathTraversalWrite, isSensitivePath, sensitivePathMatch } from '../../lib/detectors/path';
 import type { FsResource } from '../../lib/types';
 import { attacks, benign, input, pathCase, T } from './corpus/path';
+import { sameWithoutClasses } from './corpus/classes';
 
 t.test('corpus size', async (t) => {
   t.ok(attacks.length >= 100, `${attacks.length} attacks`);
@@ -161,4 +162,8 @@ t.test('never throws on random input', async (t) => {
     if (f !== undefined) findings++;
   }
   t.ok(findings > 0, `${findings} findings on 3000 random paths, no exception`);
+});
+
+t.test('inputs without character classes get the same verdicts', async (t) => {
+  sameWithoutClasses(t, [...attacks, ...benign], detectPathTraversal);
 });

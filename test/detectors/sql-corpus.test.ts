@@ -2,6 +2,7 @@ import t from 'tap';
 import { analyzeSql, detectSqlInjection, tokenize } from '../../lib/detectors/sql/index';
 import type { SqlDialect, SqlKind, TaintInput } from '../../lib/types';
 import { DIALECTS, NOISE, attacksFor, benignFor, escapeFor, fill, input } from './corpus/sql';
+import { sameWithoutClasses } from './corpus/classes';
 
 const MIN_PER_DIALECT = 200;
 
@@ -405,4 +406,8 @@ t.test('a 1 MB query with a 100 KB input completes, and still finds what is ther
   t.ok(mb.length >= 1_000_000, '1 MB query');
   t.ok(tokenize(mb, 'postgres').length > 180_000, 'tokenized in one pass');
   t.equal(detectSqlInjection({ driver: 'big', dialect: 'postgres', text: mb }, [input(big)]), undefined);
+});
+
+t.test('inputs without character classes get the same verdicts', async (t) => {
+  for (const dialect of DIALECTS) sameWithoutClasses(t, [...attacksFor(dialect), ...benignFor(dialect)], detectSqlInjection);
 });

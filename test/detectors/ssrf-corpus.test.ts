@@ -10,6 +10,7 @@ import {
 } from '../../lib/detectors/ip';
 import { detectMetadataAccess, detectSsrf, inputChoosesHost } from '../../lib/detectors/ssrf';
 import { attacks, benign, input } from './corpus/ssrf';
+import { sameWithoutClasses } from './corpus/classes';
 
 // Everything in this file is pure: no socket, no DNS. The egress guard
 // (preloaded by tap) would fail the run if anything here tried either.
@@ -230,4 +231,8 @@ t.test('never throws on random input', async (t) => {
     detectMetadataAccess({ host: x, address: x });
   }
   t.pass('3000 random hosts/URLs, no exception');
+});
+
+t.test('inputs without character classes get the same verdicts', async (t) => {
+  sameWithoutClasses(t, [...attacks, ...benign], detectSsrf);
 });
