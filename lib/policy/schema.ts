@@ -50,17 +50,16 @@ function precompiled(): ValidateFunction | undefined {
 }
 
 function getValidator(): ValidateFunction {
-  if (validator === undefined) {
-    validator = precompiled();
+  if (validator !== undefined) return validator;
+  const built = precompiled();
+  if (built !== undefined) {
     origin = 'precompiled';
-    if (validator === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const Ajv = (require('ajv') as typeof import('ajv')).default;
-      validator = new Ajv(AJV_OPTIONS).compile(JSON.parse(schemaSource()) as object);
-      origin = 'compiled';
-    }
+    return (validator = built);
   }
-  return validator;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv = (require('ajv') as typeof import('ajv')).default;
+  origin = 'compiled';
+  return (validator = new Ajv(AJV_OPTIONS).compile(JSON.parse(schemaSource()) as object));
 }
 
 /** Which validator checks policies in this process (tests and diagnostics). */
