@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TaintInput } from '../lib/types';
+import { charsOf } from '../lib/taint/decode';
 
 /** Shared helpers for the benchmark suite: starting apps, medians, markdown. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -123,7 +124,8 @@ export function runStandalone(run: () => Promise<BenchResult>): void {
 
 /** One taint input as the taint layer would make it. */
 export function benchInput(source: string, value: string, decoding: string[] = []): TaintInput {
-  return { source, value, decoding };
+  // With the character classes request extraction sets, so detectors run as they do on a request.
+  return { source, value, decoding, chars: charsOf(value) };
 }
 
 /** The headers of a realistic browser API request: most of the inputs a detector sees and must reject quickly. */
