@@ -125,7 +125,8 @@ export function __setFaultInjector(f: ((op: Operation) => void) | undefined): vo
  * Judge one operation. Returns the error to deliver when the call must not
  * happen, undefined when it proceeds. Never throws.
  */
-export function inspect(op: Operation): PalisadeBlockedError | undefined {
+// `caller` has no default: undefined means "the app" and must not turn into NOT_ATTRIBUTED.
+export function inspect(op: Operation, caller: CallerPackage): PalisadeBlockedError | undefined {
   const s = state;
   if (s === undefined) return undefined;
   try {
@@ -145,11 +146,37 @@ export function inspect(op: Operation): PalisadeBlockedError | undefined {
       }
     }
     if (s.policy !== undefined && s.policy.restricts(op.name)) {
-      return onPolicy(s, s.policy, op, scope);
+      return onPolicy(s, s.policy, op, scope, caller);
     }
     return undefined;
   } catch (err) {
     return internalError(err, op);
+  }
+}
+
+/** Not attributed yet: `inspect` reads the stack itself if the policy needs the package. */
+export const NOT_ATTRIBUTED: unique symbol = Symbol('not attributed');
+/** The calling package, undefined for the app, or NOT_ATTRIBUTED. */
+export type CallerPackage = string | undefined | typeof NOT_ATTRIBUTED;
+
+/**
+ * The calling package, read by the hook's entry point (`check`) before it
+ * builds the operation, when the policy's verdict for `name` can depend on
+ * it. Reading the stack there rather than deeper down is cheaper: V8
+ * summarises every optimised frame above the caller, and the deeper the
+ * read, the more Palisade frames (with their inlined callees) lie above it.
+ * `anchor` is the entry point's own function, so the frames below it start
+ * at the hook.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function attributeCaller(name: OperationName, anchor: Function): CallerPackage {
+  const policy = state?.policy;
+  if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return NOT_ATTRIBUTED;
+  try {
+    return callerPackage(policy.transparentPackages, anchor, name);
+  } catch {
+    // inspect() reads it again inside its own error handling, which reports the fault.
+    return NOT_ATTRIBUTED;
   }
 }
 
@@ -209,9 +236,9 @@ function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Fi
   return action === 'block' ? new PalisadeBlockedError(f.kind, op.name, eventId, f.reason) : undefined;
 }
 
-function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Scope | undefined): PalisadeBlockedError | undefined {
+function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Scope | undefined, caller: CallerPackage): PalisadeBlockedError | undefined {
   // Attribution reads the stack only as far as it must; full frames are captured only for an event.
-  const pkg = policy.needsPackage(op.name) ? callerPackage(policy.transparentPackages, inspect) : undefined;
+  const pkg = caller !== NOT_ATTRIBUTED ? caller : policy.needsPackage(op.name) ? callerPackage(policy.transparentPackages, inspect) : undefined;
   const verdict = policy.evaluate(op, { package: pkg, scope });
   if (verdict === undefined || verdict.decision === 'allow') {
     policy.observe?.(op, pkg, scope);

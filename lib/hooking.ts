@@ -4,7 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { Hook as RequireHook, type OnRequireFn } from 'require-in-the-middle';
 import * as semver from 'semver';
 import * as shimmer from 'shimmer';
-import { inspect, internalError, shouldInspect } from './agent';
+import { attributeCaller, inspect, internalError, shouldInspect } from './agent';
 import type { PalisadeBlockedError } from './errors';
 import type { Operation, OperationName } from './types';
 import { installEsmHooks } from './esm';
@@ -74,13 +74,14 @@ export function check(
   c?: unknown,
 ): PalisadeBlockedError | undefined {
   if (!shouldInspect(name)) return undefined;
+  const caller = attributeCaller(name, check);
   let op: Operation | undefined;
   try {
     op = build(a, b, c);
   } catch (err) {
     return internalError(err);
   }
-  return op === undefined ? undefined : inspect(op);
+  return op === undefined ? undefined : inspect(op, caller);
 }
 
 const unsupportedReported = new Set<string>();

@@ -130,19 +130,51 @@ export function registerPackageRoot(dir: string): void {
 
 const UNDECIDED = Symbol('undecided');
 /**
- * Capture cost grows with the frame count (~1.5 µs a frame on the bench
- * machine), and the caller is nearly always within a few frames of the hook:
- * look that far first, then further only when those frames do not decide.
+ * Capture cost grows with the frame count: V8 summarises every optimised
+ * frame it visits (~9 k instructions each in the realistic bench route),
+ * those below the caller as much as those above. So the first look reaches
+ * as deep as callers were recently found for this key (the operation), and
+ * further only when those frames do not decide. A deeper caller widens the
+ * look at once; it narrows again after CALM calls that all needed less, so
+ * a rare deep caller (a package's start-up read, a driver's connect) does
+ * not cost every later call its extra frames.
  */
 const LOOKS = [4, 14, MAX_FRAMES];
+const CALM = 16;
+interface Learned {
+  depth: number;
+  /** The deepest need since depth last changed, and how many calls that was. */
+  lower: number;
+  calm: number;
+}
+const firstLook = new Map<string, Learned>();
 
-function attributeSites(sites: readonly NodeJS.CallSite[], transparent: ReadonlySet<string> | undefined): string | undefined | typeof UNDECIDED {
+function learn(key: string, need: number): void {
+  const l = firstLook.get(key);
+  if (l === undefined) {
+    if (firstLook.size < 64) firstLook.set(key, { depth: need, lower: 0, calm: 0 }); // keys are operation names: a handful
+  } else if (need > l.depth) {
+    l.depth = need;
+    l.lower = 0;
+    l.calm = 0;
+  } else {
+    if (need > l.lower) l.lower = need;
+    if (++l.calm >= CALM) {
+      l.depth = l.lower;
+      l.lower = 0;
+      l.calm = 0;
+    }
+  }
+}
+
+/** Index of the deciding site, or UNDECIDED with the number of sites read. */
+function attributeSites(sites: readonly NodeJS.CallSite[], transparent: ReadonlySet<string> | undefined): { at: number; pkg: string | undefined } | typeof UNDECIDED {
   for (let i = 0; i < sites.length; i++) {
     const file = fileOf(sites[i]!);
     if (file === '' || isInternal(file)) continue;
     const p = packageOfFile(file);
     if (p !== undefined && transparent?.has(p)) continue;
-    return p;
+    return { at: i, pkg: p };
   }
   return UNDECIDED;
 }
@@ -156,11 +188,15 @@ function attributeSites(sites: readonly NodeJS.CallSite[], transparent: Readonly
  *
  * Frames are not built: call sites are read only until the owner is known,
  * and the stack is captured short first (below `anchor`, Palisade's entry
- * point) and longer only when those sites do not decide.
+ * point) and longer only when those sites do not decide. `key` names the
+ * entry (the operation) whose first look is learned.
  */
-export function callerPackage(transparent: ReadonlySet<string> | undefined, anchor: AnyFunction = callerPackage): string | undefined {
+export function callerPackage(transparent: ReadonlySet<string> | undefined, anchor: AnyFunction = callerPackage, key = ''): string | undefined {
   let from = anchor;
-  for (const look of LOOKS) {
+  const learned = firstLook.get(key)?.depth;
+  for (let l = learned === undefined ? 0 : -1; l < LOOKS.length; l++) {
+    const look = l < 0 ? learned! : LOOKS[l]!;
+    if (l >= 0 && learned !== undefined && look <= learned) continue;
     let sites = callSites(look, from);
     if (sites.length === 0 && from !== callerPackage) {
       // The anchor is not on the stack (V8 then returns nothing): start here instead.
@@ -168,7 +204,10 @@ export function callerPackage(transparent: ReadonlySet<string> | undefined, anch
       sites = callSites(look, from);
     }
     const r = attributeSites(sites, transparent);
-    if (r !== UNDECIDED) return r;
+    if (r !== UNDECIDED) {
+      if (from === anchor) learn(key, Math.min(r.at + 1, LOOKS[1]!));
+      return r.pkg;
+    }
     if (sites.length < look) return undefined; // that was the whole stack
   }
   return undefined;

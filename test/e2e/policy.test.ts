@@ -82,6 +82,14 @@ t.test('package scope: the fetch from inside left-pad-like is blocked, the same 
   t.equal(events.filter((e) => e.kind === 'policy_violation').length, 1, 'app code produced no event');
 });
 
+t.test('package attribution reads the stack once per judged call, no deeper than the caller', async (t) => {
+  const { results } = run('attribution-app.js', { PALISADE_POLICY: 'attribution-policy.yaml' });
+  // The hook's entry point reads it before building the operation; inspect() must not read it again.
+  t.equal(results.captures, 20, 'one capture for each of 20 reads');
+  // Below the entry point: the fs hook's two frames, then the app's.
+  t.equal(results.deepest, 3, 'the learned first look stops at the app frame');
+});
+
 t.test('a broken policy names file:line:column and the app still starts (fail-open)', async (t) => {
   const dir = tmpDir();
   const policy = path.join(dir, 'broken.yaml');
