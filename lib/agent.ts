@@ -160,8 +160,8 @@ export const NOT_ATTRIBUTED: unique symbol = Symbol('not attributed');
 export type CallerPackage = string | undefined | typeof NOT_ATTRIBUTED;
 
 /**
- * The calling package, read by the hook's entry point (`check`) before it
- * builds the operation, when the policy's verdict for `name` can depend on
+ * The calling package, read by the hook's entry point (`check`) once it has
+ * built the operation, when the policy's verdict for `name` can depend on
  * it. Reading the stack there rather than deeper down is cheaper: V8
  * summarises every optimised frame above the caller, and the deeper the
  * read, the more Palisade frames (with their inlined callees) lie above it.

@@ -74,14 +74,16 @@ export function check(
   c?: unknown,
 ): PalisadeBlockedError | undefined {
   if (!shouldInspect(name)) return undefined;
-  const caller = attributeCaller(name, check);
   let op: Operation | undefined;
   try {
     op = build(a, b, c);
   } catch (err) {
     return internalError(err);
   }
-  return op === undefined ? undefined : inspect(op, caller);
+  if (op === undefined) return undefined;
+  // Here, not under inspect(): see attributeCaller. After the build, so calls it
+  // drops (Node's own nested fs calls, fd-based streams) never read the stack.
+  return inspect(op, attributeCaller(op.name, check));
 }
 
 const unsupportedReported = new Set<string>();

@@ -88,6 +88,7 @@ t.test('package attribution reads the stack once per judged call, no deeper than
   t.equal(results.captures, 20, 'one capture for each of 20 reads');
   // Below the entry point: the fs hook's two frames, then the app's.
   t.equal(results.deepest, 3, 'the learned first look stops at the app frame');
+  t.equal(results.fdStreamCaptures, 0, 'operations the hook drops unjudged read no stack');
 });
 
 t.test('a broken policy names file:line:column and the app still starts (fail-open)', async (t) => {
