@@ -7,7 +7,7 @@ import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { inputsOf } from './taint';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
-import { callerPackage, captureFrames, type Frame } from './stack';
+import { callerFrom, callerPackage, captureFrames, firstLook, type FirstLook, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
 
 /**
@@ -125,8 +125,7 @@ export function __setFaultInjector(f: ((op: Operation) => void) | undefined): vo
  * Judge one operation. Returns the error to deliver when the call must not
  * happen, undefined when it proceeds. Never throws.
  */
-// `caller` has no default: undefined means "the app" and must not turn into NOT_ATTRIBUTED.
-export function inspect(op: Operation, caller: CallerPackage): PalisadeBlockedError | undefined {
+export function inspect(op: Operation, caller: FirstLook | undefined): PalisadeBlockedError | undefined {
   const s = state;
   if (s === undefined) return undefined;
   try {
@@ -154,29 +153,24 @@ export function inspect(op: Operation, caller: CallerPackage): PalisadeBlockedEr
   }
 }
 
-/** Not attributed yet: `inspect` reads the stack itself if the policy needs the package. */
-export const NOT_ATTRIBUTED: unique symbol = Symbol('not attributed');
-/** The calling package, undefined for the app, or NOT_ATTRIBUTED. */
-export type CallerPackage = string | undefined | typeof NOT_ATTRIBUTED;
-
 /**
- * The calling package, read by the hook's entry point (`check`) once it has
- * built the operation, when the policy's verdict for `name` can depend on
- * it. Reading the stack there rather than deeper down is cheaper: V8
- * summarises every optimised frame above the caller, and the deeper the
- * read, the more Palisade frames (with their inlined callees) lie above it.
- * `anchor` is the entry point's own function, so the frames below it start
- * at the hook.
+ * The first look at the stack for the calling package, taken by the hook's
+ * entry point (`check`, the `anchor`) once it has built the operation, when
+ * the policy's verdict for `name` can depend on the package; else undefined,
+ * and `inspect` reads the stack itself if it must. Taking it there rather
+ * than deeper down is cheaper: V8 summarises every optimised frame between
+ * the capture and the caller, and deeper down more of Palisade's own frames
+ * lie in between.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export function attributeCaller(name: OperationName, anchor: Function): CallerPackage {
+export function callerLook(name: OperationName, anchor: Function): FirstLook | undefined {
   const policy = state?.policy;
-  if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return NOT_ATTRIBUTED;
+  if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return undefined;
   try {
-    return callerPackage(policy.transparentPackages, anchor, name);
+    return firstLook(anchor, name);
   } catch {
     // inspect() reads it again inside its own error handling, which reports the fault.
-    return NOT_ATTRIBUTED;
+    return undefined;
   }
 }
 
@@ -236,9 +230,13 @@ function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Fi
   return action === 'block' ? new PalisadeBlockedError(f.kind, op.name, eventId, f.reason) : undefined;
 }
 
-function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Scope | undefined, caller: CallerPackage): PalisadeBlockedError | undefined {
+function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Scope | undefined, caller: FirstLook | undefined): PalisadeBlockedError | undefined {
   // Attribution reads the stack only as far as it must; full frames are captured only for an event.
-  const pkg = caller !== NOT_ATTRIBUTED ? caller : policy.needsPackage(op.name) ? callerPackage(policy.transparentPackages, inspect) : undefined;
+  const pkg = !policy.needsPackage(op.name)
+    ? undefined
+    : caller !== undefined
+      ? callerFrom(caller, policy.transparentPackages, op.name)
+      : callerPackage(policy.transparentPackages, inspect);
   const verdict = policy.evaluate(op, { package: pkg, scope });
   if (verdict === undefined || verdict.decision === 'allow') {
     policy.observe?.(op, pkg, scope);

@@ -4,7 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { Hook as RequireHook, type OnRequireFn } from 'require-in-the-middle';
 import * as semver from 'semver';
 import * as shimmer from 'shimmer';
-import { attributeCaller, inspect, internalError, shouldInspect } from './agent';
+import { callerLook, inspect, internalError, shouldInspect } from './agent';
 import type { PalisadeBlockedError } from './errors';
 import type { Operation, OperationName } from './types';
 import { installEsmHooks } from './esm';
@@ -81,9 +81,9 @@ export function check(
     return internalError(err);
   }
   if (op === undefined) return undefined;
-  // Here, not under inspect(): see attributeCaller. After the build, so calls it
+  // Here, not under inspect(): see callerLook. After the build, so calls it
   // drops (Node's own nested fs calls, fd-based streams) never read the stack.
-  return inspect(op, attributeCaller(op.name, check));
+  return inspect(op, callerLook(op.name, check));
 }
 
 const unsupportedReported = new Set<string>();

@@ -147,12 +147,12 @@ interface Learned {
   lower: number;
   calm: number;
 }
-const firstLook = new Map<string, Learned>();
+const learnedLook = new Map<string, Learned>();
 
 function learn(key: string, need: number): void {
-  const l = firstLook.get(key);
+  const l = learnedLook.get(key);
   if (l === undefined) {
-    if (firstLook.size < 64) firstLook.set(key, { depth: need, lower: 0, calm: 0 }); // keys are operation names: a handful
+    if (learnedLook.size < 64) learnedLook.set(key, { depth: need, lower: 0, calm: 0 }); // keys are operation names: a handful
   } else if (need > l.depth) {
     l.depth = need;
     l.lower = 0;
@@ -167,7 +167,7 @@ function learn(key: string, need: number): void {
   }
 }
 
-/** Index of the deciding site, or UNDECIDED with the number of sites read. */
+/** The deciding site: its index (for learning the first look) and its owner. */
 function attributeSites(sites: readonly NodeJS.CallSite[], transparent: ReadonlySet<string> | undefined): { at: number; pkg: string | undefined } | typeof UNDECIDED {
   for (let i = 0; i < sites.length; i++) {
     const file = fileOf(sites[i]!);
@@ -180,27 +180,43 @@ function attributeSites(sites: readonly NodeJS.CallSite[], transparent: Readonly
 }
 
 /**
+ * The first look at the stack below `anchor`, taken where the caller is
+ * near (the hook's entry point) and analysed later by `callerFrom`. Kept
+ * small so the optimiser can inline it into the entry point: every frame
+ * of Palisade's between the capture and the anchor is one more frame V8
+ * must summarise.
+ */
+export interface FirstLook {
+  readonly sites: NodeJS.CallSite[];
+  readonly look: number;
+  readonly anchor: AnyFunction;
+}
+
+export function firstLook(anchor: AnyFunction, key: string): FirstLook {
+  const look = learnedLook.get(key)?.depth ?? LOOKS[0]!;
+  return { sites: callSites(look, anchor), look, anchor };
+}
+
+/**
  * Who made the call: the owner of the innermost non-Palisade frame. App code
  * that calls a package's callback-taking API still owns its own callback, and
  * a package that calls `fetch` owns that fetch. `transparent` packages (HTTP
  * clients, ORMs, drivers that only carry out what their caller asked) are
  * skipped so the call is attributed to whoever used them.
  *
- * Frames are not built: call sites are read only until the owner is known,
- * and the stack is captured short first (below `anchor`, Palisade's entry
- * point) and longer only when those sites do not decide. `key` names the
- * entry (the operation) whose first look is learned.
+ * Frames are not built: call sites are read only until the owner is known.
+ * The first look (`firstLook`, below `anchor`, Palisade's entry point) is as
+ * deep as callers were recently found for `key` (the operation); the stack
+ * is read again, longer, only when those sites do not decide.
  */
-export function callerPackage(transparent: ReadonlySet<string> | undefined, anchor: AnyFunction = callerPackage, key = ''): string | undefined {
+export function callerFrom(first: FirstLook, transparent: ReadonlySet<string> | undefined, key: string): string | undefined {
+  const anchor = first.anchor;
+  let { sites, look } = first;
   let from = anchor;
-  const learned = firstLook.get(key)?.depth;
-  for (let l = learned === undefined ? 0 : -1; l < LOOKS.length; l++) {
-    const look = l < 0 ? learned! : LOOKS[l]!;
-    if (l >= 0 && learned !== undefined && look <= learned) continue;
-    let sites = callSites(look, from);
-    if (sites.length === 0 && from !== callerPackage) {
+  for (;;) {
+    if (sites.length === 0 && from !== callerFrom) {
       // The anchor is not on the stack (V8 then returns nothing): start here instead.
-      from = callerPackage;
+      from = callerFrom;
       sites = callSites(look, from);
     }
     const r = attributeSites(sites, transparent);
@@ -209,6 +225,14 @@ export function callerPackage(transparent: ReadonlySet<string> | undefined, anch
       return r.pkg;
     }
     if (sites.length < look) return undefined; // that was the whole stack
+    const next = LOOKS.find((l) => l > look);
+    if (next === undefined) return undefined;
+    look = next;
+    sites = callSites(look, from);
   }
-  return undefined;
+}
+
+/** `callerFrom` with the first look taken here. */
+export function callerPackage(transparent: ReadonlySet<string> | undefined, anchor: AnyFunction = callerPackage, key = ''): string | undefined {
+  return callerFrom(firstLook(anchor, key), transparent, key);
 }
