@@ -152,8 +152,11 @@ function expand(value: string, shape: number, chain: string[], out: DecodedForm[
 
 /** URL decoding, with '+' as space (form encoding). Tolerates malformed escapes. */
 export function urlDecode(v: string): string | undefined {
-  if (v.indexOf('%') === -1 && v.indexOf('+') === -1) return undefined;
-  const plus = v.replace(/\+/g, ' ');
+  const hasPercent = v.indexOf('%') !== -1;
+  if (!hasPercent && v.indexOf('+') === -1) return undefined;
+  const plus = v.replaceAll('+', ' ');
+  // Nothing else to decode (a phone number's '+', a form-encoded space): no decoder call.
+  if (!hasPercent) return plus;
   try {
     return decodeURIComponent(plus);
   } catch {
@@ -178,7 +181,8 @@ function isPrintable(s: string): boolean {
  * what isPrintable would certainly reject after a full decode: an ASCII
  * control byte, malformed UTF-8 (which decodes to U+FFFD), or no ASCII
  * letter at all. Most plain words are valid base64 whose bytes fail this
- * within the first few; what passes still goes through the full decode.
+ * within the first few. For ASCII bytes it is the whole of isPrintable's
+ * test, so ASCII text that passes needs no second look.
  */
 let utf8Need = 0;
 let utf8Letters = 0;
@@ -220,22 +224,6 @@ for (let i = 0; i < 10; i++) B64[0x30 + i] = 52 + i;
 B64[0x2b] = B64[0x2d] = 62; // + and - (base64url)
 B64[0x2f] = B64[0x5f] = 63; // / and _ (base64url)
 
-/** The first `n` characters (valid alphabet, no padding) as bytes, through the text check. */
-function base64MayBeText(v: string, n: number): boolean {
-  textStart();
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < n; i++) {
-    acc = ((acc << 6) | B64[v.charCodeAt(i)]!) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (!textByte((acc >> bits) & 0xff)) return false;
-    }
-  }
-  return textEnd();
-}
-
 function hexValue(c: number): number {
   return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
@@ -265,11 +253,30 @@ export function base64Decode(v: string): string | undefined {
 function decodeValidBase64(v: string): string | undefined {
   const n = v.length;
   const pad = v.charCodeAt(n - 1) !== 0x3d ? 0 : v.charCodeAt(n - 2) === 0x3d ? 2 : 1;
-  if ((n - pad) % 4 === 1) return undefined;
-  if (!base64MayBeText(v, n - pad)) return undefined;
-  const buf = Buffer.from(v, 'base64');
-  if (buf.length === 0) return undefined;
-  const text = buf.toString('utf8');
+  const m = n - pad;
+  if (m % 4 === 1) return undefined;
+  // One pass decodes the bytes through the text check. Most plain words fail it within
+  // the first bytes; text that decodes to ASCII (most that passes) is assembled here, so
+  // only non-ASCII text pays for a Buffer and a UTF-8 decode.
+  textStart();
+  let acc = 0;
+  let bits = 0;
+  let ascii = true;
+  let out = '';
+  for (let i = 0; i < m; i++) {
+    acc = ((acc << 6) | B64[v.charCodeAt(i)]!) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      const b = (acc >> bits) & 0xff;
+      if (!textByte(b)) return undefined;
+      if (b >= 0x80) ascii = false;
+      else if (ascii) out += String.fromCharCode(b);
+    }
+  }
+  if (!textEnd()) return undefined;
+  if (ascii) return out;
+  const text = Buffer.from(v, 'base64').toString('utf8');
   return isPrintable(text) ? text : undefined;
 }
 

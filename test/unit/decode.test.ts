@@ -102,3 +102,45 @@ t.test('character classes match their definitions', async (t) => {
   t.equal(mismatches, 0, `${samples.length} values`);
   t.ok(decodedForms('%27%20OR%201%3D1').every((f) => f.chars === charsOf(f.value)), 'decoded forms carry their own classes');
 });
+
+t.test('base64 and url decoding agree with a plain Buffer / decodeURIComponent reference', async (t) => {
+  // The decoders assemble ASCII text themselves and skip the URI decoder when there is no '%';
+  // this reference takes the long way round every time.
+  const printable = (s: string): boolean => /[A-Za-z]/.test(s) && !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]/.test(s);
+  const refBase64 = (v: string): string | undefined => {
+    const m = /^[A-Za-z0-9+/_-]*(={0,2})$/.exec(v);
+    if (v.length < 4 || m === null || (v.length - m[1]!.length) % 4 === 1) return undefined;
+    const text = Buffer.from(v, 'base64').toString('utf8');
+    return text.length > 0 && printable(text) ? text : undefined;
+  };
+  const refUrl = (v: string): string | undefined => {
+    if (!v.includes('%') && !v.includes('+')) return undefined;
+    const plus = v.replace(/\+/g, ' ');
+    try {
+      return decodeURIComponent(plus);
+    } catch {
+      return plus.replace(/%[0-9a-fA-F]{2}/g, (e) => String.fromCharCode(parseInt(e.slice(1), 16)));
+    }
+  };
+  const samples = ['city', 'Li4v', 'Y2Fmw6kvw7xiZXI=', 'w6k=', 'AAECAw==', '+44 20 7946 0958', 'a+b%2', '%E2%82%AC+x', 'x%ZZ+y'];
+  for (const p of ['; id', '../../etc/passwd', 'café/über', '€ 5', 'tab\there', 'line\nbreak', '\x01ctl', 'ÿþ']) {
+    samples.push(Buffer.from(p).toString('base64'), Buffer.from(p).toString('base64url'), Buffer.from(p, 'latin1').toString('base64'));
+  }
+  const alphabet = 'AZaz09+/=-_wxyz%é ';
+  let seed = 99;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let i = 0; i < 20000; i++) {
+    let s = '';
+    const len = 1 + rnd(16);
+    for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
+    samples.push(s);
+  }
+  let mismatches = 0;
+  for (const s of samples) {
+    if (base64Decode(s) !== refBase64(s) && mismatches++ < 5) t.equal(base64Decode(s), refBase64(s), `base64Decode(${JSON.stringify(s)})`);
+    if (urlDecode(s) !== refUrl(s) && mismatches++ < 5) t.equal(urlDecode(s), refUrl(s), `urlDecode(${JSON.stringify(s)})`);
+  }
+  t.equal(mismatches, 0, `${samples.length} values`);
+  t.equal(base64Decode(Buffer.from('café/über').toString('base64')), 'café/über', 'non-ASCII text still decodes');
+  t.equal(base64Decode('city'), 'r+r', 'ASCII text assembled in the pass');
+});
