@@ -8,10 +8,14 @@
 #
 #   bench/instructions.sh                     # bare, ALS floor, block + default
 #   bench/instructions.sh bare strict         # chosen configurations
-#   PALISADE_DIST=/path/to/other/dist bench/instructions.sh default   # another build
+#   PALISADE_DIST=bench/.tmp/before/dist bench/instructions.sh default   # another build (a copy inside
+#                                             # the repository, with policies/ beside it: docs/performance.md)
 #   PROFILE_DIR=/tmp/prof bench/instructions.sh default   # keep callgrind files and V8's
 #                                             # perf map (node --perf-basic-prof) per run
 #   ROUTE=empty bench/instructions.sh bare als default     # the express empty route instead
+#   CONNECTIONS=2 bench/instructions.sh bare default       # requests in flight at once (default 10,
+#                                             # as in the macro bench: counts taken with 2 in flight
+#                                             # understated Palisade's share, docs/performance.md)
 #
 # Configurations run in parallel (valgrind runs one thread at a time; the
 # counts do not depend on timing). Needs valgrind, PostgreSQL at
@@ -21,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WARM=${WARM:-3000}
 N=${N:-1000}
+CONNECTIONS=${CONNECTIONS:-10}
 DIST=${PALISADE_DIST:-./dist}
 CONFIGS=("$@")
 [ ${#CONFIGS[@]} -eq 0 ] && CONFIGS=(bare als default)
@@ -62,8 +67,16 @@ count() { # config -> "main-thread total" instructions per request, written to $
   for _ in $(seq 1200); do grep -q LISTENING "$WORK/$1.app" && break; sleep 0.5; done
   local port
   port=$(grep LISTENING "$WORK/$1.app" | grep -o '[0-9]*')
-  local load=(npx autocannon -c 2 -t 60 -m POST -H content-type=application/json -b "$BODY" "http://127.0.0.1:$port/order")
-  [ "${ROUTE:-realistic}" = empty ] && load=(npx autocannon -c 2 -t 60 "http://127.0.0.1:$port/empty")
+  # A Palisade that failed to start (a copied dist that cannot find its dependencies or
+  # policies/schema.json) leaves a bare app behind, and its counts would look like a triumph.
+  if [ ${#preload[@]} -gt 0 ] && [ "$1" != als ] && ! grep -q '"msg":"palisade [^"]* started' "$WORK/$1.valgrind"; then
+    echo "$1: Palisade did not start:" >&2
+    grep -i palisade "$WORK/$1.valgrind" >&2 || true
+    kill -TERM "$pid" 2>/dev/null
+    exit 1
+  fi
+  local load=(npx autocannon -c "$CONNECTIONS" -t 60 -m POST -H content-type=application/json -b "$BODY" "http://127.0.0.1:$port/order")
+  [ "${ROUTE:-realistic}" = empty ] && load=(npx autocannon -c "$CONNECTIONS" -t 60 "http://127.0.0.1:$port/empty")
   "${load[@]}" -a "$WARM" >/dev/null 2>&1
   callgrind_control -z "$pid" >/dev/null
   "${load[@]}" -a "$N" >/dev/null 2>&1
