@@ -14,8 +14,7 @@
 #                                             # perf map (node --perf-basic-prof) per run
 #   ROUTE=empty bench/instructions.sh bare als default     # the express empty route instead
 #   CONNECTIONS=2 bench/instructions.sh bare default       # requests in flight at once (default 10,
-#                                             # as in the macro bench: counts taken with 2 in flight
-#                                             # understated Palisade's share, docs/performance.md)
+#                                             # as in the macro bench; 2 gave the same ratios in session 6)
 #
 # Configurations run in parallel (valgrind runs one thread at a time; the
 # counts do not depend on timing). Needs valgrind, PostgreSQL at

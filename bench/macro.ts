@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fmt, median, ROOT, startBenchApp, type BenchResult, type Configuration } from './lib';
 
@@ -36,6 +37,8 @@ interface Sample {
   rss: number;
   /** App process CPU time (user + system) per request, µs. */
   cpu: number;
+  /** The app's main thread alone, µs per request; undefined where /proc cannot tell. */
+  main: number | undefined;
 }
 
 export interface LoadResult {
@@ -60,13 +63,39 @@ export async function load(port: number, route: Route, o: { seconds?: number; am
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, requests: r.requests.total };
 }
 
-async function once(port: number, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss'>> {
+async function once(port: number, pid: number | undefined, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss'>> {
   const before = await memoryOf(port);
+  const mainBefore = mainThreadCpuMicros(pid);
   const rate = rateFromEnv();
   const r = await load(port, route, { seconds, connections, ...(rate !== undefined && seconds > 1 ? { rate } : {}) });
   const after = await memoryOf(port);
+  const mainAfter = mainThreadCpuMicros(pid);
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${route.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { ...r, cpu: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.requests) };
+  const requests = Math.max(1, r.requests);
+  return {
+    ...r,
+    cpu: (after.cpuMicros - before.cpuMicros) / requests,
+    main: mainBefore === undefined || mainAfter === undefined ? undefined : (mainAfter - mainBefore) / requests,
+  };
+}
+
+/**
+ * CPU time of a process's main thread, read from outside (Linux /proc; undefined
+ * elsewhere). The main thread is what limits an app's throughput: V8's GC and
+ * compiler threads and libuv's pool run beside it, and the app's own
+ * process.cpuUsage() counts them too. Read by the runner, not the app, so a
+ * strict policy never sees the read. Clock ticks are 10 ms (USER_HZ 100).
+ */
+function mainThreadCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised name, from field 3 (state): utime is field 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 export type AppMemory = NodeJS.MemoryUsage & { cpuMicros: number };
@@ -112,8 +141,8 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       const app = await startBenchApp(path.resolve(ROOT, o.script), config, o.env);
       try {
         for (const route of mine) {
-          await once(app.port, route, 1, connections); // warm-up: JIT, connection pools
-          const s = await once(app.port, route, seconds, connections);
+          await once(app.port, app.child.pid, route, 1, connections); // warm-up: JIT, connection pools
+          const s = await once(app.port, app.child.pid, route, seconds, connections);
           const mem = await memoryOf(app.port);
           const key = `${route.name}|${config.name}`;
           if (!samples.has(key)) samples.set(key, []);
@@ -130,12 +159,14 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     const bareRps = median(bare.map((s) => s.rps));
     const bareRss = median(bare.map((s) => s.rss));
     const bareCpu = median(bare.map((s) => s.cpu));
+    const bareMain = medianOf(bare.map((s) => s.main));
     for (const config of configs) {
       const s = samples.get(`${route.name}|${config.name}`);
       if (s === undefined) continue;
       const rps = median(s.map((x) => x.rps));
       const rss = median(s.map((x) => x.rss));
       const cpu = median(s.map((x) => x.cpu));
+      const main = medianOf(s.map((x) => x.main));
       rows.push({
         app: path.basename(o.script, '.js'),
         route: route.name,
@@ -144,6 +175,8 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
         'ratio to bare': fmt(rps / bareRps),
         'app CPU µs/req': fmt(cpu, 0),
         'CPU ratio': fmt(cpu / bareCpu),
+        'main thread µs/req': main === undefined ? '–' : fmt(main, 0),
+        'main ratio': main === undefined || bareMain === undefined ? '–' : fmt(main / bareMain),
         'p50 ms': fmt(median(s.map((x) => x.p50)), 1),
         'p99 ms': fmt(median(s.map((x) => x.p99)), 1),
         'RSS MB': fmt(rss / 1048576, 1),
@@ -157,4 +190,9 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     rows,
     notes,
   };
+}
+
+/** Median of samples that all have a value; undefined when any lacks one. */
+function medianOf(xs: Array<number | undefined>): number | undefined {
+  return xs.every((x): x is number => x !== undefined) ? median(xs) : undefined;
 }

@@ -62,7 +62,9 @@ async function macro(): Promise<BenchResult> {
         'package scopes on and the bench apps\' needs granted. ALS only (floor) is not Palisade: each request runs in an ' +
         'AsyncLocalStorage scope and nothing else (bench/apps/als-floor.js), the cost any request-scoped agent pays on this Node version; ' +
         'it runs on the express and http apps only. app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
-        'during the timed run: on a shared machine it is steadier than req/s, which also measures the scheduler.',
+        'during the timed run: on a shared machine it is steadier than req/s, which also measures the scheduler. main thread µs/req ' +
+        'is the main thread alone (read from /proc by the runner, in 10 ms ticks): it limits throughput, while GC, compiler and ' +
+        'libuv threads run beside it.',
     );
     const events = palisadeEventsSince(before);
     notes.push(
