@@ -1,6 +1,19 @@
 import t from 'tap';
 import { CH_DIGIT, CH_NONASCII, CH_NONWORD, CH_SLASH, base64Decode, charsOf, decodedForms, hexDecode, htmlDecode, jsonUnescape, urlDecode } from '../../lib/taint/decode';
 
+/** `count` strings over `alphabet`, of `min` to `max` characters, from a fixed seed: the same every run. */
+function randomStrings(alphabet: string, count: number, min: number, max: number, seed: number): string[] {
+  const out: string[] = [];
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let i = 0; i < count; i++) {
+    let s = '';
+    const len = min + rnd(max - min + 1);
+    for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
+    out.push(s);
+  }
+  return out;
+}
+
 t.test('each decoder', async (t) => {
   t.equal(urlDecode('a%3Bb+c'), 'a;b c');
   t.equal(urlDecode('%ZZ%3B'), '%ZZ;', 'malformed escapes do not hide valid ones');
@@ -60,14 +73,7 @@ t.test('the pre-screen never hides a form a decoder would find', async (t) => {
     samples.push(p.replace(/[<>&;/'"]/g, (c) => `&#${c.charCodeAt(0)};`), b64.replace(/=+$/, ''), `${b64}==`);
   }
   const alphabet = 'aZ09+/=-_%&;#x\\u"\'. é3bF';
-  let seed = 42;
-  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-  for (let i = 0; i < 20000; i++) {
-    let s = '';
-    const len = 1 + rnd(14);
-    for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
-    samples.push(s);
-  }
+  samples.push(...randomStrings(alphabet, 20000, 1, 14, 42));
   let mismatches = 0;
   for (const s of samples) {
     const got = decodedForms(s).map((f) => ({ value: f.value, decoding: f.decoding }));
@@ -87,14 +93,7 @@ t.test('character classes match their definitions', async (t) => {
     (/[0-9]/.test(v) ? CH_DIGIT : 0) | (/[^0-9A-Za-z_]/.test(v) ? CH_NONWORD : 0) | (/[^\x00-\x7f]/.test(v) ? CH_NONASCII : 0) | (v.includes('/') ? CH_SLASH : 0);
   const samples = ['', 'platform', 'SKU_1', 'a=', 'ab==', '=', "x'", 'a b', 'é', '１２７', '/etc', '2130706433', 'a-b', 'x+y', 'a%2f', 'tab\t'];
   const alphabet = 'aZ09_=/+%-. é\'"\\\x00１';
-  let seed = 7;
-  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-  for (let i = 0; i < 5000; i++) {
-    let s = '';
-    const len = rnd(9);
-    for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
-    samples.push(s);
-  }
+  samples.push(...randomStrings(alphabet, 5000, 0, 8, 7));
   let mismatches = 0;
   for (const s of samples) {
     if (charsOf(s) !== reference(s) && mismatches++ < 5) t.equal(charsOf(s), reference(s), `charsOf(${JSON.stringify(s)})`);
@@ -127,14 +126,7 @@ t.test('base64 and url decoding agree with a plain Buffer / decodeURIComponent r
     samples.push(Buffer.from(p).toString('base64'), Buffer.from(p).toString('base64url'), Buffer.from(p, 'latin1').toString('base64'));
   }
   const alphabet = 'AZaz09+/=-_wxyz%é ';
-  let seed = 99;
-  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-  for (let i = 0; i < 20000; i++) {
-    let s = '';
-    const len = 1 + rnd(16);
-    for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
-    samples.push(s);
-  }
+  samples.push(...randomStrings(alphabet, 20000, 1, 16, 99));
   let mismatches = 0;
   for (const s of samples) {
     if (base64Decode(s) !== refBase64(s) && mismatches++ < 5) t.equal(base64Decode(s), refBase64(s), `base64Decode(${JSON.stringify(s)})`);
