@@ -58,7 +58,8 @@ count() { # config -> "main-thread total" instructions per request, written to $
     *) echo "unknown configuration $1" >&2; exit 2 ;;
   esac
   local out="$WORK/$1.cg" flags=()
-  [ -n "${PROFILE_DIR:-}" ] && flags=(--perf-basic-prof)
+  # --perf-basic-prof also turns on V8's event log; keep it out of the working tree.
+  [ -n "${PROFILE_DIR:-}" ] && flags=(--perf-basic-prof --logfile="$WORK/$1.v8.log" --no-logfile-per-isolate)
   env "${env[@]}" PALISADE_LOG=stderr BENCH_PG_TABLE=$TABLE BENCH_UPSTREAM_PORT=$UPSTREAM_PORT \
     valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out" \
     node "${flags[@]}" "${preload[@]}" "$app" >"$WORK/$1.app" 2>"$WORK/$1.valgrind" &
