@@ -4,7 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { Hook as RequireHook, type OnRequireFn } from 'require-in-the-middle';
 import * as semver from 'semver';
 import * as shimmer from 'shimmer';
-import { callerLook, inspect, internalError, shouldInspect } from './agent';
+import { SKIP, callerLook, inspect, inspection, internalError } from './agent';
 import type { PalisadeBlockedError } from './errors';
 import type { Operation, OperationName } from './types';
 import { installEsmHooks } from './esm';
@@ -73,7 +73,8 @@ export function check(
   b?: unknown,
   c?: unknown,
 ): PalisadeBlockedError | undefined {
-  if (!shouldInspect(name)) return undefined;
+  const scope = inspection(name);
+  if (scope === SKIP) return undefined;
   let op: Operation | undefined;
   try {
     op = build(a, b, c);
@@ -83,7 +84,7 @@ export function check(
   if (op === undefined) return undefined;
   // Here, not under inspect(): see callerLook. After the build, so calls it
   // drops (Node's own nested fs calls, fd-based streams) never read the stack.
-  return inspect(op, callerLook(op.name, check));
+  return inspect(op, callerLook(op.name, check), scope);
 }
 
 const unsupportedReported = new Set<string>();
