@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # Where the realistic express route's main-thread time goes, by function, in
-# the app under load: V8's sampling CPU profiler (every 50 µs) over N requests
-# after WARM, one configuration after another, then µs per request by file
-# and by function, each configuration against the first. This is what showed
-# session 7 that Palisade's own functions account for its cost over the ALS
-# floor (micro benchmarks of the same functions read a third as much: in the
-# app they run between the app's own work, on cold caches). The profiler
-# costs time itself, so compare configurations of one invocation, not its
-# absolute figures with the macro bench.
+# the app under load, over N requests after WARM, one configuration after
+# another; then µs per request by file and by function, each configuration
+# against the first. Micro benchmarks of Palisade's per-request work read a
+# quarter of what it costs in the app, where it runs between the app's own
+# work on cold caches; this measures it there.
+#
+# Two samplers:
+#  - PROFILER=v8 (default): V8's CPU profiler, every 50 µs. Builtins and IC
+#    handlers are charged to the JS function that called them, so it answers
+#    "which Palisade function"; its busy total moves ±30–40 µs between runs.
+#  - PROFILER=perf: Linux perf, cpu-clock at 4 kHz on the main thread, with
+#    V8's code map (--perf-basic-prof). It counts CPU time only (kernel
+#    included) and its totals repeat within a few µs in one invocation; V8's
+#    builtins, IC handlers and runtime show as themselves (file `node`), so it
+#    answers "what does the engine do for it". Needs perf and permission to
+#    use it (root, or kernel.perf_event_paranoid ≤ 1).
 #
 #   bench/cpu-profile.sh                      # bare, ALS floor, block + default
 #   bench/cpu-profile.sh als default als default   # repeat a configuration to see the noise
+#   bench/cpu-profile.sh default@bench/.tmp/before/dist default   # two builds (docs/performance.md)
+#   PROFILER=perf bench/cpu-profile.sh bare als default
 #   PROFILE_DIR=/tmp/cpu bench/cpu-profile.sh bare strict   # keep the .cpuprofile files (Chrome DevTools opens them)
 #   TOP=60 FILTER='dist/(lib|hooks)' bench/cpu-profile.sh als default   # the functions to list
 #
@@ -20,8 +30,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WARM=${WARM:-3000}
 N=${N:-10000}
+PROFILER=${PROFILER:-v8}
+PERF_HZ=4000
 CONFIGS=("$@")
 [ ${#CONFIGS[@]} -eq 0 ] && CONFIGS=(bare als default)
+case $PROFILER in
+  v8) ;;
+  perf) command -v perf >/dev/null || { echo "perf is not installed" >&2; exit 2; } ;;
+  *) echo "PROFILER is v8 or perf" >&2; exit 2 ;;
+esac
 
 . bench/realistic-env.sh
 
@@ -30,22 +47,40 @@ i=0
 for c in "${CONFIGS[@]}"; do
   i=$((i + 1))
   configure "$c"
-  prof="$WORK/$i.cpuprofile"
-  env "${ENV[@]}" BENCH_CPU_PROFILE="$prof" node --require ./bench/apps/cpu-profiler.js "${PRELOAD[@]}" bench/apps/express.js \
-    >"$WORK/$i.app" 2>"$WORK/$i.err" &
+  if [ "$PROFILER" = v8 ]; then
+    prof="$WORK/$i.cpuprofile"
+    flags=(--require ./bench/apps/cpu-profiler.js)
+  else
+    prof="$WORK/$i.perf.txt"
+    # --perf-basic-prof also turns on V8's event log; keep it out of the working tree.
+    flags=(--perf-basic-prof --logfile="$WORK/$i.v8.log" --no-logfile-per-isolate)
+  fi
+  env "${ENV[@]}" BENCH_CPU_PROFILE="$prof" node "${flags[@]}" "${PRELOAD[@]}" bench/apps/express.js >"$WORK/$i.app" 2>"$WORK/$i.err" &
   pid=$!
   for _ in $(seq 100); do grep -q LISTENING "$WORK/$i.app" && break; sleep 0.1; done
   port=$(grep LISTENING "$WORK/$i.app" | grep -o '[0-9]*')
   started_or_fail "$c" "$WORK/$i.err" "$pid"
   load "$port" "$WARM"
-  kill -USR2 "$pid"
-  for _ in $(seq 50); do grep -q PROFILING "$WORK/$i.app" && break; sleep 0.1; done
-  load "$port" "$N"
-  kill -USR2 "$pid"
-  for _ in $(seq 100); do grep -q 'PROFILE WRITTEN' "$WORK/$i.app" && break; sleep 0.1; done
+  if [ "$PROFILER" = v8 ]; then
+    kill -USR2 "$pid"
+    for _ in $(seq 50); do grep -q PROFILING "$WORK/$i.app" && break; sleep 0.1; done
+    load "$port" "$N"
+    kill -USR2 "$pid"
+    for _ in $(seq 100); do grep -q 'PROFILE WRITTEN' "$WORK/$i.app" && break; sleep 0.1; done
+  else
+    # -t: the main thread only (its thread id is the process id).
+    perf record -q -e cpu-clock -F "$PERF_HZ" -t "$pid" -o "$WORK/$i.perf" 2>/dev/null &
+    rec=$!
+    sleep 0.5
+    load "$port" "$N"
+    kill -INT "$rec"
+    wait "$rec" || true
+    perf report -i "$WORK/$i.perf" --stdio --sort dso,sym -q -n 2>/dev/null >"$prof"
+  fi
   kill -TERM "$pid"
   wait "$pid" || true
+  rm -f "/tmp/perf-$pid.map"
   PROFILES+=("$c=$prof")
-  if [ -n "${PROFILE_DIR:-}" ]; then mkdir -p "$PROFILE_DIR" && cp "$prof" "$PROFILE_DIR/$i-${c//\//_}.cpuprofile"; fi
+  if [ -n "${PROFILE_DIR:-}" ]; then mkdir -p "$PROFILE_DIR" && cp "$prof" "$PROFILE_DIR/$i-${c//\//_}${prof#"$WORK/$i"}"; fi
 done
-node dist/bench/cpu-profile.js "$N" "${TOP:-40}" "${FILTER:-dist/(lib|hooks)}" "${PROFILES[@]}"
+BENCH_PERF_HZ=$PERF_HZ node dist/bench/cpu-profile.js "$N" "${TOP:-40}" "${FILTER:-dist/(lib|hooks)}" "${PROFILES[@]}"

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * µs per request by file and by function from the V8 CPU profiles that
- * `bench/cpu-profile.sh` records, each configuration against the first.
- * Self time: a function's own samples, with what V8 inlined into it.
+ * µs per request by file and by function from the profiles that
+ * `bench/cpu-profile.sh` records (V8 `.cpuprofile`, or `perf report` text),
+ * each configuration against the first. Self time: a function's own
+ * samples, with what V8 inlined into it.
  *
- *   node dist/bench/cpu-profile.js <requests> <top> <function filter regexp> <label=file.cpuprofile>...
+ *   node dist/bench/cpu-profile.js <requests> <top> <function filter regexp> <label=file.cpuprofile|file.perf.txt>...
  */
 
 interface CallFrame {
@@ -55,6 +56,38 @@ function summarise(label: string, file: string, requests: number): Summary {
   return { label, busy, byFile, byFunction };
 }
 
+/**
+ * `perf report --sort dso,sym -q -n` lines: `12.69%  3387  node  [.] Builtins_KeyedLoadIC_Megamorphic`.
+ * V8's code appears as `[JIT] tid N` with the names of --perf-basic-prof's map: `JS:*addTree /…/sources.js:34:12`
+ * (`*` optimised, `^` baseline, `~` interpreted), named here as the V8 profile names them.
+ */
+function summarisePerf(label: string, file: string, requests: number): Summary {
+  const usPerSample = 1e6 / Number(process.env.BENCH_PERF_HZ ?? 4000);
+  const byFile = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*[\d.]+%\s+(\d+)\s+(\[JIT\] tid \d+|\S+)\s+\[[^\]]+\]\s+(.*)$/.exec(line);
+    if (m === null) continue;
+    const us = (Number(m[1]) * usPerSample) / requests;
+    busy += us;
+    const js = /^JS:[*^~]?(\S*) (\S+?)(?::\d+:\d+)?$/.exec(m[3]!);
+    let where: string;
+    let fn: string;
+    if (m[2]!.startsWith('[JIT]') && js !== null) {
+      where = fileOf({ functionName: js[1]!, url: js[2]!, lineNumber: 0 });
+      fn = `${js[1] || '(anonymous)'} ${where}`;
+    } else {
+      // V8's own generated code (regular expressions, stubs) and native code, by DSO.
+      where = m[2]!.startsWith('[JIT]') ? '[JIT] other' : m[2]!;
+      fn = `${m[3]} ${where}`;
+    }
+    byFile.set(where, (byFile.get(where) ?? 0) + us);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  return { label, busy, byFile, byFunction };
+}
+
 function table(rows: Array<[string, number[]]>, labels: readonly string[], first: string): string {
   const out = [`| ${first} | ${labels.join(' | ')} |`, `| --- |${labels.map(() => ' ---: |').join('')}`];
   for (const [name, values] of rows) out.push(`| ${name} | ${values.map((v) => v.toFixed(1)).join(' | ')} |`);
@@ -67,7 +100,8 @@ function main(): void {
   const shown = new RegExp(filter ?? 'dist/');
   const runs = pairs.map((pair) => {
     const eq = pair.indexOf('=');
-    return summarise(pair.slice(0, eq), pair.slice(eq + 1), requests);
+    const file = pair.slice(eq + 1);
+    return (file.endsWith('.perf.txt') ? summarisePerf : summarise)(pair.slice(0, eq), file, requests);
   });
   const base = runs[0]!;
   const labels = runs.map((r) => r.label);
@@ -75,7 +109,7 @@ function main(): void {
   console.log(
     table(
       [
-        ['busy (not idle), µs per request', runs.map((r) => r.busy)],
+        ['busy (not idle; perf: on CPU), µs per request', runs.map((r) => r.busy)],
         [`in functions matching /${shown.source}/`, runs.map(matching)],
       ],
       labels,
