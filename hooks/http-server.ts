@@ -113,7 +113,7 @@ function patchServer(proto: { emit: (...a: unknown[]) => boolean }): void {
     if (!scopesEnabled()) return (orig as Emit).call(this, event, req, res);
     // Every field present from the start: one object shape for every request.
     const scope: Scope = {
-      request: { req: req as IncomingMessage, res: res as ServerResponse, rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined },
+      request: { req: req as IncomingMessage, res: res as ServerResponse, url: (req as IncomingMessage).url ?? '/', rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined },
     };
     (req as ScopedRequest)[kScope] = scope;
     try {

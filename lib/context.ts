@@ -29,6 +29,11 @@ export interface FrameworkRefs {
 export interface RequestScope {
   req: IncomingMessage;
   res: ServerResponse;
+  /**
+   * The URL as the request arrived. Frameworks rewrite `req.url` while a request runs (express and koa-mount
+   * strip the mount path inside mounted middleware), so inputs, policy paths and events read this instead.
+   */
+  url: string;
   /** Bounded passive copy of the raw body for plain-http apps. */
   rawBody?: Buffer[];
   rawBodyBytes: number;

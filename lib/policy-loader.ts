@@ -61,10 +61,11 @@ class PolicyAdapter implements PolicyEngine {
 
   evaluate(op: Operation, ctx: Parameters<PolicyEngine['evaluate']>[1]): PolicyDecision | undefined {
     const req = ctx.scope?.request?.req;
+    const url = ctx.scope?.request?.url;
     let path: string | undefined;
-    if (req?.url !== undefined) {
-      const q = req.url.indexOf('?');
-      path = q === -1 ? req.url : req.url.slice(0, q);
+    if (url !== undefined) {
+      const q = url.indexOf('?');
+      path = q === -1 ? url : url.slice(0, q);
     }
     const v = evaluate(this.policy, op, {
       package: ctx.package,

@@ -159,7 +159,7 @@ export class Reporter {
     if (e.policyScope !== undefined) ev.scope = e.policyScope;
     if (e.input !== undefined) ev.input = redactInput(e.input);
     if (req !== undefined && scope !== undefined) {
-      const url = req.url ?? '/';
+      const url = scope.request?.url ?? req.url ?? '/';
       const q = url.indexOf('?');
       const route = routeOf(scope);
       ev.request = { method: req.method, path: q === -1 ? url : url.slice(0, q) };

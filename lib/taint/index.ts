@@ -35,7 +35,7 @@ export function inputsOf(scope: Scope): readonly TaintInput[] {
   const cache = (scope.cache ??= {});
   let dirty = false;
   if (cache.base === undefined) {
-    cache.base = baseInputs(r.req);
+    cache.base = baseInputs(r.req, r.url);
     dirty = true;
   }
   const body = frameworkBody(scope);

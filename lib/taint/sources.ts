@@ -50,10 +50,9 @@ export class InputList {
   }
 }
 
-/** Path, path segments, query, headers, cookies: what every request has. */
-export function baseInputs(req: IncomingMessage): TaintInput[] {
+/** Path, path segments, query, headers, cookies: what every request has. `url` is the URL as it arrived. */
+export function baseInputs(req: IncomingMessage, url: string = req.url ?? '/'): TaintInput[] {
   const list = new InputList();
-  const url = req.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   let path = rawPath;

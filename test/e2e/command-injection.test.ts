@@ -73,6 +73,30 @@ t.test('express + exec, block mode', async (t) => {
   t.match(evArg, { kind: 'command_injection', input: { source: 'query.repo' }, resource: { file: 'git', shell: false } });
 });
 
+t.test('express: a path segment that is literal in the matched route is not taint', async (t) => {
+  const dir = appDir();
+  const app = await startApp('apps/express-exec.js', { PALISADE_MODE: 'block', APP_DIR: dir });
+  t.teardown(() => app.stop());
+  // path[2] is 'ls', the program the route runs; the route '/cmd/ls/:dir' says the app chose it.
+  const ok = await request(app.port, '/cmd/ls/here');
+  t.equal(ok.status, 200, 'allowed: the route is read again once the router matched it');
+  t.match(ok.body, /hello\.txt/);
+  t.same(app.events().filter((e) => e.action === 'block'), [], 'no block event');
+});
+
+t.test('express: inside mounted middleware, a route scope sees the path as it arrived', async (t) => {
+  // express strips the mount path from req.url while app.use('/cmd', …) runs: '/cmd/ls/here' reads '/ls/here'.
+  const dir = appDir();
+  const policy = path.join(dir, 'palisade.yaml');
+  fs.writeFileSync(policy, 'version: 1\nmode: block\nroutes:\n  "* /cmd/*":\n    deny: { fs.read: [{ id: no-hello, path: "**/hello.txt" }] }\n');
+  const app = await startApp('apps/express-exec.js', { PALISADE_POLICY: policy, APP_DIR: dir });
+  t.teardown(() => app.stop());
+  const res = await request(app.port, '/cmd/ls/here');
+  t.equal(res.status, 200, 'the route itself runs (the policy says nothing about spawns)');
+  const ev = await waitFor(() => app.events().find((e) => e.kind === 'policy_violation'));
+  t.match(ev, { action: 'block', operation: 'fs.read', rule: 'no-hello', request: { path: '/cmd/ls/here' } }, "the mounted middleware's read is judged by the route scope");
+});
+
 t.test('express + exec, monitor mode runs and reports', async (t) => {
   const dir = appDir();
   const marker = path.join(dir, 'pwned-monitor');
