@@ -16,11 +16,16 @@
 #    builtins, IC handlers and runtime show as themselves (file `node`), so it
 #    answers "what does the engine do for it". Needs perf and permission to
 #    use it (root, or kernel.perf_event_paranoid ≤ 1).
+#  - PROFILER=perf CALLGRAPH=1: perf with call stacks, each sample charged
+#    to the first JS function on its stack (the builtins, inline caches and
+#    runtime it called count as its own). It answers "whose code got slower":
+#    Palisade's functions, or the app's and Node's beside them.
 #
 #   bench/cpu-profile.sh                      # bare, ALS floor, block + default
 #   bench/cpu-profile.sh als default als default   # repeat a configuration to see the noise
 #   bench/cpu-profile.sh default@bench/.tmp/before/dist default   # two builds (docs/performance.md)
 #   PROFILER=perf bench/cpu-profile.sh bare als default
+#   PROFILER=perf CALLGRAPH=1 bench/cpu-profile.sh als default als default
 #   PROFILE_DIR=/tmp/cpu bench/cpu-profile.sh bare strict   # keep the .cpuprofile files (Chrome DevTools opens them)
 #   TOP=60 FILTER='dist/(lib|hooks)' bench/cpu-profile.sh als default   # the functions to list
 #
@@ -50,6 +55,9 @@ for c in "${CONFIGS[@]}"; do
   if [ "$PROFILER" = v8 ]; then
     prof="$WORK/$i.cpuprofile"
     flags=(--require ./bench/apps/cpu-profiler.js)
+  elif [ -n "${CALLGRAPH:-}" ]; then
+    prof="$WORK/$i.perf.stacks"
+    flags=(--perf-basic-prof --logfile="$WORK/$i.v8.log" --no-logfile-per-isolate)
   else
     prof="$WORK/$i.perf.txt"
     # --perf-basic-prof also turns on V8's event log; keep it out of the working tree.
@@ -69,13 +77,17 @@ for c in "${CONFIGS[@]}"; do
     for _ in $(seq 100); do grep -q 'PROFILE WRITTEN' "$WORK/$i.app" && break; sleep 0.1; done
   else
     # -t: the main thread only (its thread id is the process id).
-    perf record -q -e cpu-clock -F "$PERF_HZ" -t "$pid" -o "$WORK/$i.perf" 2>/dev/null &
+    perf record -q ${CALLGRAPH:+-g} -e cpu-clock -F "$PERF_HZ" -t "$pid" -o "$WORK/$i.perf" 2>/dev/null &
     rec=$!
     sleep 0.5
     load "$port" "$N"
     kill -INT "$rec"
     wait "$rec" || true
-    perf report -i "$WORK/$i.perf" --stdio --sort dso,sym -q -n 2>/dev/null >"$prof"
+    if [ -n "${CALLGRAPH:-}" ]; then
+      perf script -i "$WORK/$i.perf" -F ip,sym 2>/dev/null >"$prof"
+    else
+      perf report -i "$WORK/$i.perf" --stdio --sort dso,sym -q -n 2>/dev/null >"$prof"
+    fi
   fi
   kill -TERM "$pid"
   wait "$pid" || true

@@ -6,7 +6,11 @@ import { readFileSync } from 'node:fs';
  * each configuration against the first. Self time: a function's own
  * samples, with what V8 inlined into it.
  *
- *   node dist/bench/cpu-profile.js <requests> <top> <function filter regexp> <label=file.cpuprofile|file.perf.txt>...
+ * From `perf script` call stacks (`.perf.stacks`), each sample is charged to
+ * the first JS function on its stack instead: "by file" and "by function"
+ * then say whose code the time was spent for.
+ *
+ *   node dist/bench/cpu-profile.js <requests> <top> <function filter regexp> <label=file.cpuprofile|.perf.txt|.perf.stacks>...
  */
 
 interface CallFrame {
@@ -88,6 +92,30 @@ function summarisePerf(label: string, file: string, requests: number): Summary {
   return { label, busy, byFile, byFunction };
 }
 
+/** `perf script -F ip,sym` output: one sample per blank-line-separated block, innermost frame first. */
+function summariseStacks(label: string, file: string, requests: number): Summary {
+  const us = 1e6 / Number(process.env.BENCH_PERF_HZ ?? 4000) / requests;
+  const byFile = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  for (const block of readFileSync(file, 'utf8').split(/\n\s*\n/)) {
+    if (block.trim() === '') continue;
+    busy += us;
+    let where = '(no JS function on the stack)';
+    let fn = where;
+    for (const line of block.split('\n')) {
+      const js = /\sJS:[*^~]?(\S*) (\S+?)(?::\d+:\d+)?$/.exec(line);
+      if (js === null) continue;
+      where = fileOf({ functionName: js[1]!, url: js[2]!, lineNumber: 0 });
+      fn = `${js[1] || '(anonymous)'} ${where}`;
+      break;
+    }
+    byFile.set(where, (byFile.get(where) ?? 0) + us);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  return { label, busy, byFile, byFunction };
+}
+
 function table(rows: Array<[string, number[]]>, labels: readonly string[], first: string): string {
   const out = [`| ${first} | ${labels.join(' | ')} |`, `| --- |${labels.map(() => ' ---: |').join('')}`];
   for (const [name, values] of rows) out.push(`| ${name} | ${values.map((v) => v.toFixed(1)).join(' | ')} |`);
@@ -101,7 +129,8 @@ function main(): void {
   const runs = pairs.map((pair) => {
     const eq = pair.indexOf('=');
     const file = pair.slice(eq + 1);
-    return (file.endsWith('.perf.txt') ? summarisePerf : summarise)(pair.slice(0, eq), file, requests);
+    const read = file.endsWith('.perf.txt') ? summarisePerf : file.endsWith('.perf.stacks') ? summariseStacks : summarise;
+    return read(pair.slice(0, eq), file, requests);
   });
   const base = runs[0]!;
   const labels = runs.map((r) => r.label);
