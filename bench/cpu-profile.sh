@@ -12,10 +12,11 @@
 #    "which Palisade function"; its busy total moves ±30–40 µs between runs.
 #  - PROFILER=perf: Linux perf, cpu-clock at 4 kHz on the main thread, with
 #    V8's code map (--perf-basic-prof). It counts CPU time only (kernel
-#    included) and its totals repeat within a few µs in one invocation; V8's
-#    builtins, IC handlers and runtime show as themselves (file `node`), so it
-#    answers "what does the engine do for it". Needs perf and permission to
-#    use it (root, or kernel.perf_event_paranoid ≤ 1).
+#    included), and V8's builtins, IC handlers and runtime show as themselves
+#    (file `node`), so it answers "what does the engine do for it". Its
+#    totals move between runs too (tens of µs on a shared VM); per-function
+#    figures are the steady ones. Needs perf and permission to use it (root,
+#    or kernel.perf_event_paranoid ≤ 1).
 #  - PROFILER=perf CALLGRAPH=1: perf with call stacks, each sample charged
 #    to the first JS function on its stack (the builtins, inline caches and
 #    runtime it called count as its own). It answers "whose code got slower":
