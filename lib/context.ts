@@ -41,6 +41,12 @@ export interface RequestScope {
   framework?: FrameworkRefs;
 }
 
+/** The request's path as it arrived, without the query: what policy route scopes match and events show. */
+export function requestPath(r: RequestScope): string {
+  const q = r.url.indexOf('?');
+  return q === -1 ? r.url : r.url.slice(0, q);
+}
+
 export interface InputCache {
   base?: TaintInput[];
   bodyRef?: unknown;

@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import { requestPath } from './context';
 import { routeOf } from './taint';
 import { evaluate, findPolicyFile, loadPolicyFile, Policy, PolicyError } from './policy';
 import { effectiveMode } from './policy/mode';
@@ -60,17 +61,11 @@ class PolicyAdapter implements PolicyEngine {
   }
 
   evaluate(op: Operation, ctx: Parameters<PolicyEngine['evaluate']>[1]): PolicyDecision | undefined {
-    const req = ctx.scope?.request?.req;
-    const url = ctx.scope?.request?.url;
-    let path: string | undefined;
-    if (url !== undefined) {
-      const q = url.indexOf('?');
-      path = q === -1 ? url : url.slice(0, q);
-    }
+    const request = ctx.scope?.request;
     const v = evaluate(this.policy, op, {
       package: ctx.package,
-      method: req?.method,
-      path,
+      method: request?.req.method,
+      path: request !== undefined ? requestPath(request) : undefined,
       route: ctx.scope !== undefined ? routeOf(ctx.scope) : undefined,
     });
     // A CIDR rule needs the connected address: the connect-time check decides.

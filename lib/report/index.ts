@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import type { Scope } from '../context';
+import { requestPath, type Scope } from '../context';
 import { routeOf } from '../taint';
 import { captureFrames, firstAppFrame, type Frame } from '../stack';
 import type { Action, EventKind, Mode, Operation, TaintInput } from '../types';
@@ -140,7 +140,7 @@ export class Reporter {
     if (!admission.emit) return eventId;
 
     const scope = e.scope;
-    const req = scope?.request?.req;
+    const request = scope?.request;
     const ev: PalisadeEvent = {
       schema: 'palisade.event/1',
       eventId,
@@ -158,11 +158,9 @@ export class Reporter {
     if (e.rule !== undefined) ev.rule = e.rule;
     if (e.policyScope !== undefined) ev.scope = e.policyScope;
     if (e.input !== undefined) ev.input = redactInput(e.input);
-    if (req !== undefined && scope !== undefined) {
-      const url = scope.request?.url ?? req.url ?? '/';
-      const q = url.indexOf('?');
+    if (request !== undefined && scope !== undefined) {
       const route = routeOf(scope);
-      ev.request = { method: req.method, path: q === -1 ? url : url.slice(0, q) };
+      ev.request = { method: request.req.method, path: requestPath(request) };
       if (route !== undefined) ev.request.route = route;
       const ip = clientIp(scope, this.trustProxy);
       if (ip !== undefined) ev.request.ip = ip;
