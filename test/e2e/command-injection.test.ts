@@ -82,6 +82,13 @@ t.test('express: a path segment that is literal in the matched route is not tain
   t.equal(ok.status, 200, 'allowed: the route is read again once the router matched it');
   t.match(ok.body, /hello\.txt/);
   t.same(app.events().filter((e) => e.action === 'block'), [], 'no block event');
+  // The look-alike attack: the variable segment of the same route is still the client's.
+  const marker = path.join(dir, 'pwned-mounted');
+  const bad = await request(app.port, `/cmd/ls/${q(`.;touch ${marker}`)}`);
+  t.equal(bad.status, 403, 'an injected :dir is blocked');
+  t.notOk(fs.existsSync(marker), 'the injected command never ran');
+  const ev = await waitFor(() => app.events().find((e) => e.action === 'block'));
+  t.match(ev, { kind: 'command_injection', request: { path: `/cmd/ls/${q(`.;touch ${marker}`)}`, route: '/cmd/ls/:dir' } });
 });
 
 t.test('express: inside mounted middleware, a route scope sees the path as it arrived', async (t) => {
