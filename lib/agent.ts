@@ -64,9 +64,7 @@ export { resolveConfig };
  * else". One AsyncLocalStorage read and one Set lookup.
  */
 export function shouldInspect(name: OperationName): boolean {
-  const s = state;
-  if (s === undefined || s.config.mode === 'off') return false;
-  return currentScope() !== undefined || s.alwaysInspect.has(name);
+  return inspection(name) !== SKIP;
 }
 
 /** `inspection`'s answer for "call the original, do nothing else". */
@@ -139,10 +137,11 @@ export function __setFaultInjector(f: ((op: Operation) => void) | undefined): vo
 }
 
 /**
- * Judge one operation. Returns the error to deliver when the call must not
- * happen, undefined when it proceeds. Never throws.
+ * Judge one operation in `scope` (what `inspection` found; undefined outside
+ * a request). Returns the error to deliver when the call must not happen,
+ * undefined when it proceeds. Never throws.
  */
-export function inspect(op: Operation, caller: FirstLook | undefined, scope: Scope | undefined = currentScope()): PalisadeBlockedError | undefined {
+export function inspect(op: Operation, caller: FirstLook | undefined, scope: Scope | undefined): PalisadeBlockedError | undefined {
   const s = state;
   if (s === undefined) return undefined;
   try {
