@@ -17,6 +17,15 @@ import { unwrap, wrap } from '../lib/hooking';
  * is judged like any other code. The ESM loader runs asynchronously, and
  * the source-map cache (--enable-source-maps) reads '.map' files from inside
  * _compile: both are recognised per call instead (see `isLoaderCall`).
+ *
+ * In-thread module customization hooks (`module.registerHooks`, Node
+ * 22.15+/23.5+) are loader code too, but run in the importer's async
+ * context and read files with ordinary paths (a TypeScript or coverage
+ * hook reading the module it is asked for). They run with the depth raised:
+ * hooks registered after Palisade are wrapped as they are registered, and
+ * Palisade registers a pass-through pair of its own, which is outermost for
+ * every hook registered before it and so brackets their work. Off-thread
+ * hooks (`module.register`) never touch this thread's fs.
  */
 export const guard = { depth: 0 };
 
@@ -37,8 +46,48 @@ function raised(orig: AnyFn): AnyFn {
   };
 }
 
+type Next = (specifierOrUrl: unknown, context: unknown) => unknown;
+type CustomizationHook = (specifierOrUrl: unknown, context: unknown, next: Next) => unknown;
+interface CustomizationHooks {
+  resolve?: CustomizationHook;
+  load?: CustomizationHook;
+}
+type RegisterHooks = (hooks: CustomizationHooks) => { deregister(): void };
+
+/** Customization hooks are synchronous by contract, so try/finally brackets all their work. */
+function raisedHook(hook: CustomizationHook): CustomizationHook {
+  return function (this: unknown, specifierOrUrl, context, next) {
+    guard.depth++;
+    try {
+      return hook.call(this, specifierOrUrl, context, next);
+    } finally {
+      guard.depth--;
+    }
+  };
+}
+
+const passThrough: CustomizationHooks = {
+  resolve: raisedHook((specifier, context, next) => next(specifier, context)),
+  load: raisedHook((url, context, next) => next(url, context)),
+};
+let ownHooks: { deregister(): void } | undefined;
+
+function patchCustomizationHooks(M: { registerHooks?: RegisterHooks }): void {
+  if (typeof M.registerHooks !== 'function') return;
+  ownHooks ??= M.registerHooks(passThrough);
+  wrap(M as Record<string, unknown>, 'registerHooks', (orig) => function (this: unknown, hooks: unknown) {
+    if (hooks === null || typeof hooks !== 'object') return orig.call(this, hooks);
+    const h = hooks as CustomizationHooks;
+    const raisedHooks: CustomizationHooks = { ...h };
+    if (typeof h.resolve === 'function') raisedHooks.resolve = raisedHook(h.resolve);
+    if (typeof h.load === 'function') raisedHooks.load = raisedHook(h.load);
+    return orig.call(this, raisedHooks);
+  });
+}
+
 export function patchModuleLoader(): void {
   const M = Module as unknown as ModuleInternals;
+  patchCustomizationHooks(M as { registerHooks?: RegisterHooks });
   wrap(M, '_resolveFilename', raised);
   wrap(M.prototype, 'load', raised);
   wrap(M.prototype, '_compile', (orig) => function (this: unknown) {
@@ -54,6 +103,9 @@ export function patchModuleLoader(): void {
 
 export function unpatchModuleLoader(): void {
   const M = Module as unknown as ModuleInternals;
+  unwrap(M, 'registerHooks');
+  ownHooks?.deregister();
+  ownHooks = undefined;
   unwrap(M, '_resolveFilename');
   unwrap(M.prototype, 'load');
   unwrap(M.prototype, '_compile');

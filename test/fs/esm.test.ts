@@ -1,7 +1,9 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import Module from 'node:module';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FIXTURES, GUARD, ROOT, readEvents, tmpDir } from '../helpers/app';
 
 // ESM apps, run the way an operator runs them (no test loaders in the
@@ -24,12 +26,25 @@ function appDir(): string {
 }
 
 // PALISADE_ESM=0: no import-in-the-middle loader thread, so Node's ESM loader reads every module on the main thread.
-const variants: Array<[string, string]> = [['--require', ''], ['--import', ''], ['--require', '0']];
-for (const [preload, esm] of variants) {
-  t.test(`ESM app under node ${preload} palisade/register${esm === '0' ? ' (PALISADE_ESM=0)' : ''}`, async (t) => {
+// 'before'/'after': an in-thread customization hook that reads each module by its path, registered before or after Palisade.
+// Both are --import so that they load after any hook the test runner puts in NODE_OPTIONS: nothing of the runner's
+// then brackets the reading hook, and the test sees Palisade's own handling alone.
+type Variant = [preload: string, esm: string, readingHook?: 'before' | 'after'];
+const variants: Variant[] = [['--require', ''], ['--import', ''], ['--require', '0'], ['--import', '', 'before'], ['--import', '', 'after']];
+const hasRegisterHooks = typeof (Module as { registerHooks?: unknown }).registerHooks === 'function';
+for (const [preload, esm, readingHook] of variants) {
+  const name = `ESM app under node ${preload} palisade/register${esm === '0' ? ' (PALISADE_ESM=0)' : ''}${readingHook !== undefined ? `, a module.registerHooks hook that reads modules registered ${readingHook} it` : ''}`;
+  const skip = readingHook !== undefined && !hasRegisterHooks ? `module.registerHooks needs Node 22.15+ or 23.5+ (this is ${process.version})` : false;
+  t.test(name, { skip }, async (t) => {
     const dir = appDir();
     const log = path.join(dir, 'events.log');
-    const r = spawnSync(process.execPath, ['--require', GUARD, preload, 'palisade/register', path.join(FIXTURES, 'fs', 'esm-check.mjs')], {
+    const hook = path.join(FIXTURES, 'fs', 'reading-hook.cjs');
+    const args = ['--require', GUARD];
+    if (readingHook === 'before') args.push('--import', pathToFileURL(hook).href);
+    args.push(preload, 'palisade/register');
+    if (readingHook === 'after') args.push('--import', pathToFileURL(hook).href);
+    args.push(path.join(FIXTURES, 'fs', 'esm-check.mjs'));
+    const r = spawnSync(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, PALISADE_MODE: 'block', PALISADE_LOG: log, APP_DIR: dir, NODE_OPTIONS: '', PALISADE_ESM: esm },
       encoding: 'utf8',
@@ -49,7 +64,9 @@ for (const [preload, esm] of variants) {
       urlRead: 'ERR_PALISADE_BLOCKED',
       importBuilds: 0,
       imported: 42,
+      ...(readingHook !== undefined ? { hookReads: out.hookReads } : {}),
     });
+    if (readingHook !== undefined) t.equal(out.hookReads, 4, 'the hook read each of the four module files (two.json through require)');
     const events = readEvents(log);
     t.equal(events.filter((e) => e.kind === 'path_traversal').length, 6, 'one block per blocked call, none for the import');
     t.notOk(events.some((e) => String(e.resource?.path ?? '').includes(`${path.sep}mods${path.sep}`) && e.fn !== 'readFile'), 'no event for a module file');
