@@ -22,10 +22,16 @@ export interface PathArg {
   flagsKey?: 'flag' | 'flags';
   /** symlink: a relative target is resolved against the directory of the link (argument `relativeTo`). */
   relativeTo?: number;
+  /**
+   * glob: the argument is a pattern or an array of patterns, each judged as
+   * a read of the pattern itself, behind the `cwd` option of argument
+   * `cwdArg` (`withCwd`).
+   */
+  patterns?: { cwdArg: number };
 }
 
-/** How a blocked call reports the block: its API's own error convention. */
-export type Style = 'sync' | 'callback' | 'promise' | 'stream' | 'exists' | 'existsSync';
+/** How a blocked call reports the block: its API's own error convention ('iterator': fs.promises.glob's async iterator). */
+export type Style = 'sync' | 'callback' | 'promise' | 'stream' | 'exists' | 'existsSync' | 'iterator';
 
 export interface FnSpec {
   /** Property name on the patched object ('readFileSync', 'open', 'native'). */
@@ -89,6 +95,10 @@ const BASES: Readonly<Record<string, Base>> = {
   cp: { paths: [read(0), write(1)], forms: 'csp', nestsAsync: true },
   link: { paths: [read(0), write(1)], forms: 'csp' },
   symlink: { paths: [read(0, { relativeTo: 1 }), write(1)], forms: 'csp' },
+  // Node 24.4+: the directory is removed when the returned object is disposed.
+  mkdtempDisposable: { paths: [write()], forms: 'sp' },
+  // Node 22+. Node walks the tree with the public lstat/readdir: nested, like cp.
+  glob: { paths: [read(0, { patterns: { cwdArg: 1 } })], forms: 'csp', nestsAsync: true },
 };
 
 /** Specs for the `fs` module object (callback and sync forms, streams, exists). */
@@ -113,7 +123,7 @@ export function fsSpecs(): FnSpec[] {
 export function promiseSpecs(): FnSpec[] {
   const out: FnSpec[] = [];
   for (const [name, b] of Object.entries(BASES)) {
-    if (b.forms.includes('p')) out.push({ name, label: name, module: 'fs/promises', style: 'promise', paths: b.paths, nestsAsync: b.nestsAsync });
+    if (b.forms.includes('p')) out.push({ name, label: name, module: 'fs/promises', style: name === 'glob' ? 'iterator' : 'promise', paths: b.paths, nestsAsync: b.nestsAsync });
   }
   return out;
 }
@@ -198,6 +208,24 @@ function isNormalAbsolute(p: string): boolean {
     }
   }
   return true;
+}
+
+/** The patterns of a glob argument: one string or an array of them. */
+export function patternsOf(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * A relative glob pattern with its cwd option in front, as text (not
+ * normalised): a tainted cwd must stay visible in the raw path, as a tainted
+ * directory does in a path the app joins itself.
+ */
+export function withCwd(pattern: string, p: PathArg, args: ArrayLike<unknown>): string {
+  if (p.patterns === undefined || path.isAbsolute(pattern)) return pattern;
+  const o = args[p.patterns.cwdArg];
+  const cwd = o !== null && typeof o === 'object' ? rawPathOf((o as { cwd?: unknown }).cwd) : undefined;
+  return cwd === undefined ? pattern : `${cwd}${path.sep}${pattern}`;
 }
 
 /** Absolute, normalised path; a symlink target is relative to the link's directory. */

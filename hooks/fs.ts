@@ -8,7 +8,7 @@ import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import type { FsReadOperation, FsWriteOperation, OperationName } from '../lib/types';
-import { flagsOf, flagsWrite, fsSpecs, isUrl, nativeRealpath, promiseSpecs, rawPathOf, resolvedPath, type FnSpec } from './fs-ops';
+import { flagsOf, flagsWrite, fsSpecs, isUrl, nativeRealpath, patternsOf, promiseSpecs, rawPathOf, resolvedPath, withCwd, type FnSpec } from './fs-ops';
 import { guard, isLoaderCall, isLoaderRealpath, patchModuleLoader, unpatchModuleLoader } from './fs-loader';
 
 /**
@@ -63,8 +63,9 @@ function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation
     if (o !== null && typeof o === 'object' && (o as { fd?: unknown }).fd != null) return undefined;
   }
   if (spec.name.startsWith('realpath') && isLoaderRealpath(args[1])) return undefined;
-  const rawPath = rawPathOf(arg);
-  if (rawPath === undefined) return undefined;
+  const argPath = rawPathOf(arg);
+  if (argPath === undefined) return undefined;
+  const rawPath = p.patterns === undefined ? argPath : withCwd(argPath, p, args);
   // The shapes Node's loaders use without a cache option: the ESM loader reads a file: URL,
   // the source-map cache (--enable-source-maps, NODE_V8_COVERAGE) a '.map' file.
   if ((isUrl(arg) || rawPath.endsWith('.map')) && site.self !== undefined && isLoaderCall(site.self)) return undefined;
@@ -92,6 +93,17 @@ function judge(site: Site, args: ArrayLike<unknown>): PalisadeBlockedError | und
   try {
     const n = site.spec.paths.length;
     for (let i = 0; i < n; i++) {
+      const p = site.spec.paths[i]!;
+      if (p.patterns !== undefined) {
+        // One operation per pattern, built from a copy of the arguments holding just that pattern.
+        for (const pattern of patternsOf(args[p.index])) {
+          const one = Array.prototype.slice.call(args) as unknown[];
+          one[p.index] = pattern;
+          const err = check('fs.read', build, site, i, one);
+          if (err !== undefined) return err;
+        }
+        continue;
+      }
       const err = check(intentOf(site, i, args), build, site, i, args);
       if (err !== undefined) return err;
     }
@@ -145,6 +157,28 @@ function blockedStream(kind: 'read' | 'write', rawPath: unknown, err: PalisadeBl
   };
   process.nextTick(() => s.destroy(s.listenerCount('error') > 0 ? err : undefined));
   return s;
+}
+
+/** What a blocked fs.promises.glob returns: an async iterator whose first step rejects. */
+async function* blockedIterator(err: PalisadeBlockedError): AsyncGenerator<never> {
+  throw err;
+}
+
+/** An async iterator whose every step runs under the nested marker (its fs calls belong to the judged call). */
+function nestedIterator<T>(it: AsyncIterator<T>): AsyncIterableIterator<T> {
+  const step = (m: 'next' | 'return' | 'throw', v?: unknown): Promise<IteratorResult<T>> => {
+    const f = it[m];
+    if (typeof f !== 'function') return Promise.resolve({ done: true, value: v as T });
+    return runFsNested(() => f.call(it, v));
+  };
+  return {
+    next: (v?: unknown) => step('next', v),
+    return: (v?: unknown) => step('return', v),
+    throw: (e?: unknown) => step('throw', e),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 function streamArgs(args: ArrayLike<unknown>, fsShim: object): ArrayLike<unknown> {
@@ -238,6 +272,18 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
           const err = judge(site, arguments);
           if (err !== undefined) return rejected(err);
           if (built && spec.nestsAsync === true) return runNested(orig, this, arguments, -1);
+        }
+        return runInner(orig, this, arguments);
+      };
+      break;
+    case 'iterator':
+      w = function (this: unknown) {
+        if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
+        if (guard.depth === 0) {
+          const err = judge(site, arguments);
+          if (err !== undefined) return blockedIterator(err);
+          // The tree walk runs as the caller iterates, in the caller's context: each step runs nested.
+          if (built) return nestedIterator(runInner(orig, this, arguments) as AsyncIterator<unknown>);
         }
         return runInner(orig, this, arguments);
       };

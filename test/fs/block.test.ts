@@ -383,3 +383,46 @@ t.test('outside any scope nothing is judged', async (t) => {
   t.equal(await fsp.readFile(s.bad, 'utf8'), 'secret');
   t.equal(readEvents(log).length, n, 'no events');
 });
+
+// fs.glob (Node 22+): each pattern is judged as a read of itself, resolved against the cwd option.
+const fsGlob = fs as unknown as {
+  globSync?: (p: string | string[], o?: { cwd?: string }) => string[];
+  glob?: (p: string | string[], o: { cwd?: string }, cb: (err: Error | null, matches?: string[]) => void) => void;
+};
+const fspGlob = fsp as unknown as { glob?: (p: string | string[], o?: { cwd?: string }) => AsyncIterable<string> };
+const noGlob = typeof fsGlob.globSync !== 'function' ? `fs.glob needs Node 22+ (this is ${process.version})` : false;
+
+t.test('glob: sync, callback and async-iterator forms; pattern, array and cwd', { skip: noGlob }, async (t) => {
+  const s = site();
+  const globSync = fsGlob.globSync!;
+  const bad = `${s.pub}/../secret*`;
+  t.match(thrown(() => attack(() => globSync(bad), '../secret*')), BLOCKED, 'globSync: a traversing pattern throws');
+  t.match(lastEvent('globSync'), { operation: 'fs.read', resource: { path: path.join(s.dir, 'secret*') }, input: { source: 'query.name' } });
+  t.match(thrown(() => attack(() => globSync([`${s.pub}/*.txt`, bad]), '../secret*')), BLOCKED, 'globSync: one traversing pattern in an array');
+  t.match(thrown(() => attack(() => globSync('*', { cwd: `${s.pub}/..` }), '..')), BLOCKED, 'globSync: a cwd built from input');
+  t.same(attack(() => globSync(`${s.pub}/*.txt`), 'txt'), [s.good], 'globSync: a benign pattern lists');
+
+  const cb = await attack(() => cbResult((done) => fsGlob.glob!(bad, {}, done)), '../secret*');
+  t.match(cb.err, BLOCKED, 'glob: error through the callback');
+  t.notOk(cb.sync, 'on a later tick');
+  const ok = await attack(() => cbResult((done) => fsGlob.glob!('*.txt', { cwd: s.pub }, done)), 'txt');
+  t.same(ok.rest[0], ['report.txt'], 'glob: a benign pattern lists');
+
+  const iterate = async (it: AsyncIterable<string>): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const f of it) out.push(f);
+    return out;
+  };
+  await t.rejects(attack(() => iterate(fspGlob.glob!(bad)), '../secret*'), BLOCKED, 'promises.glob: the first step rejects');
+  t.same(await attack(() => iterate(fspGlob.glob!('*.txt', { cwd: s.pub })), 'txt'), ['report.txt'], 'promises.glob: a benign pattern lists');
+});
+
+const mkdtempDisposableSync = (fs as unknown as { mkdtempDisposableSync?: (prefix: string) => { path: string; remove(): void } }).mkdtempDisposableSync;
+t.test('mkdtempDisposable: judged as a write of its prefix', { skip: mkdtempDisposableSync === undefined ? `needs Node 24.4+ (this is ${process.version})` : false }, async (t) => {
+  const s = site();
+  const before = fs.readdirSync(s.dir).length;
+  t.match(thrown(() => attack(() => mkdtempDisposableSync!(`${s.pub}/../tmp-`), '../tmp-')), BLOCKED, 'sync');
+  const promised = (fsp as unknown as { mkdtempDisposable: (prefix: string) => Promise<unknown> }).mkdtempDisposable;
+  await t.rejects(attack(() => promised(`${s.pub}/../tmp-`), '../tmp-'), BLOCKED, 'promises');
+  t.equal(fs.readdirSync(s.dir).length, before, 'no directory created');
+});

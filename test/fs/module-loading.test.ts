@@ -29,6 +29,7 @@ function modules(): string {
   w('esm-dep.mjs', 'export const v = 1;');
   w('from-esm.cjs', "module.exports = require('./data.json').answer;");
   w('reads.js', "module.exports = require('fs').readFileSync(globalThis.__palisadeTarget, 'utf8');");
+  w('reads.mjs', "import { readFileSync } from 'node:fs'; export default readFileSync(globalThis.__palisadeTarget, 'utf8');");
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'secret');
   return dir;
 }
@@ -87,6 +88,20 @@ t.test("a module's own code is judged at load time", async (t) => {
     t.throws(() => fs.readFileSync(`${dir}/mods/${input}`), { code: 'ERR_PALISADE_BLOCKED' });
   });
   t.equal(require(path.join(dir, 'mods', 'reads.js')), 'secret', 'outside the scope the module loads and reads');
+  const ev = readEvents(log).filter((e) => e.operation === 'fs.read').pop();
+  t.match(ev, { action: 'block', fn: 'readFileSync', resource: { path: path.join(dir, 'secret.txt') } });
+});
+
+// require() of an ES module (Node 20.19+, 22.12+) loads and evaluates it inside Module.prototype.load, where the
+// depth is raised; its body must still be judged like a CommonJS module's.
+const requireModule = (process.features as { require_module?: boolean }).require_module === true;
+t.test("require() of an ES module: its body's own read is judged", { skip: requireModule ? false : `require(esm) is not enabled on ${process.version}` }, async (t) => {
+  const dir = modules();
+  const input = '../secret.txt';
+  (globalThis as { __palisadeTarget?: string }).__palisadeTarget = `${dir}/mods/${input}`;
+  untrusted('query', { name: input }, () => {
+    t.throws(() => require(path.join(dir, 'mods', 'reads.mjs')), { code: 'ERR_PALISADE_BLOCKED' }, 'the read in the module body is blocked');
+  });
   const ev = readEvents(log).filter((e) => e.operation === 'fs.read').pop();
   t.match(ev, { action: 'block', fn: 'readFileSync', resource: { path: path.join(dir, 'secret.txt') } });
 });

@@ -109,3 +109,27 @@ t.test('after a nested call, the app is judged again (the marker does not leak)'
   }));
   t.equal(afterStream, 2, "createReadStream + the statSync in its 'data' handler");
 });
+
+const fsp = fs.promises as unknown as { glob?: (p: string, o?: { cwd?: string }) => AsyncIterable<string> };
+t.test('glob: the tree walk (public lstat and readdir inside) is one judgment per pattern', { skip: typeof fsp.glob !== 'function' ? `fs.glob needs Node 22+ (this is ${process.version})` : false }, async (t) => {
+  const { dir } = tree();
+  const g = fs as unknown as {
+    globSync: (p: string | string[], o?: { cwd?: string }) => string[];
+    glob: (p: string, o: { cwd?: string }, cb: (err: Error | null, m?: string[]) => void) => void;
+  };
+  const found: string[][] = [];
+  t.equal(await builds('data', () => found.push(g.globSync('data/**/*.txt', { cwd: dir }))), 1, 'globSync');
+  t.equal(await builds('data', () => found.push(g.globSync(['data/*.txt', 'data/a/*.txt'], { cwd: dir }))), 2, 'globSync, two patterns');
+  t.equal(await builds('data', () => new Promise<void>((r) => g.glob('data/**/*.txt', { cwd: dir }, (err, m) => { if (err) throw err; found.push(m!); r(); }))), 1, 'glob (callback)');
+  t.equal(await builds('data', async () => {
+    const out: string[] = [];
+    for await (const f of fsp.glob!('data/**/*.txt', { cwd: dir })) out.push(f);
+    found.push(out);
+  }), 1, 'promises.glob, iterated in the scope');
+  t.same(found.map((m) => m.length), [3, 2, 3, 3], 'each walk found its files');
+  // What the app does after iterating is judged again.
+  t.equal(await builds('data', async () => {
+    for await (const f of fsp.glob!('data/*.txt', { cwd: dir })) void f;
+    fs.readFileSync(path.join(dir, 'data', '1.txt'));
+  }), 2, 'a read after the iteration is judged');
+});
