@@ -28,7 +28,7 @@ const build = {
 
 export const betterSqlite3Hook: HookDefinition = {
   module: 'better-sqlite3',
-  versions: '>=7.0.0 <13',
+  versions: '>=7.0.0 <14',
   patch(exports) {
     const proto = (exports as { prototype?: object }).prototype;
     if (proto === undefined) return exports;
