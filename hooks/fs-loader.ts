@@ -23,8 +23,8 @@ import { unwrap, wrap } from '../lib/hooking';
  * context and read files with ordinary paths (a TypeScript or coverage
  * hook reading the module it is asked for). They run with the depth raised:
  * hooks registered after Palisade are wrapped as they are registered, and
- * Palisade registers a pass-through `load` hook of its own, which is
- * outermost for every hook registered before it and so brackets their loads.
+ * Palisade registers a pass-through `load` hook of its own (Node 24+), which
+ * is outermost for every hook registered before it and so brackets their loads.
  * Not a `resolve` one: with a resolve hook registered, Node resolves every
  * require through the hook chain, which cost 3× the load hook's start-up
  * time (Node 24: +18 ms against +6 ms over 529 modules), while the reads
@@ -75,9 +75,16 @@ const passThrough: CustomizationHooks = {
 };
 let ownHooks: { deregister(): void } | undefined;
 
+/**
+ * Node 22 cannot mix in-thread hooks with an off-thread loader (`module.register`, which Palisade's own ESM
+ * support and many tools use): the first module loaded through both throws "loadSync is not a function"
+ * (seen on 22.23). Node 24 mixes them. So on Node 22 only hooks registered after Palisade are bracketed.
+ */
+const OWN_HOOK_MIN_MAJOR = 24;
+
 function patchCustomizationHooks(M: { registerHooks?: RegisterHooks }): void {
   if (typeof M.registerHooks !== 'function') return;
-  ownHooks ??= M.registerHooks(passThrough);
+  if (Number(process.versions.node.split('.')[0]) >= OWN_HOOK_MIN_MAJOR) ownHooks ??= M.registerHooks(passThrough);
   wrap(M as Record<string, unknown>, 'registerHooks', (orig) => function (this: unknown, hooks: unknown) {
     if (hooks === null || typeof hooks !== 'object') return orig.call(this, hooks);
     const h = hooks as CustomizationHooks;
