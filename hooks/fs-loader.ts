@@ -76,9 +76,10 @@ const passThrough: CustomizationHooks = {
 let ownHooks: { deregister(): void } | undefined;
 
 /**
- * Node 22 cannot mix in-thread hooks with an off-thread loader (`module.register`, which Palisade's own ESM
- * support and many tools use): the first module loaded through both throws "loadSync is not a function"
- * (seen on 22.23). Node 24 mixes them. So on Node 22 only hooks registered after Palisade are bracketed.
+ * On Node 22 (seen on 22.23) the pass-through hook, registered before Palisade's own ESM support registers
+ * its off-thread loader (`module.register`), made the first module load throw "loadSync is not a function"
+ * inside Node's loader: every app failed to start. Node 24 runs the same pair. So on Node 22 only hooks
+ * registered after Palisade are bracketed.
  */
 const OWN_HOOK_MIN_MAJOR = 24;
 
