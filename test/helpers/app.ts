@@ -22,8 +22,31 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+const madeDirs: string[] = [];
+
+/**
+ * A fresh directory under the system temp dir, removed when this test
+ * process exits, so suite runs do not pile up in /tmp on a CI machine.
+ * PALISADE_TEST_KEEP_TMP=1 keeps them, to look at an app's files and event
+ * log after a failure.
+ */
 export function tmpDir(prefix = 'palisade-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (process.env.PALISADE_TEST_KEEP_TMP !== '1') {
+    if (madeDirs.length === 0) process.on('exit', removeMadeDirs);
+    madeDirs.push(dir);
+  }
+  return dir;
+}
+
+function removeMadeDirs(): void {
+  for (const d of madeDirs) {
+    try {
+      fs.rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* a policy under test may forbid it, or a child still holds it: leave it */
+    }
+  }
 }
 
 export async function startApp(
