@@ -27,17 +27,14 @@ for c in "${CONFIGS[@]}"; do
   i=$((i + 1))
   configure "$c"
   prof="$WORK/$i.heap.json"
-  env "${ENV[@]}" BENCH_HEAP_PROFILE="$prof" node --require ./bench/apps/heap-sampler.js "${PRELOAD[@]}" bench/apps/express.js >"$WORK/$i.app" 2>"$WORK/$i.err" &
-  pid=$!
-  for _ in $(seq 100); do grep -q LISTENING "$WORK/$i.app" && break; sleep 0.1; done
-  port=$(grep LISTENING "$WORK/$i.app" | grep -o '[0-9]*')
-  started_or_fail "$c" "$WORK/$i.err" "$pid"
+  APP_ENV=(BENCH_HEAP_PROFILE="$prof")
+  start_app "$c" "$WORK/$i" --require ./bench/apps/heap-sampler.js
   load "$port" "$WARM"
   kill -USR2 "$pid"
-  for _ in $(seq 50); do grep -q SAMPLING "$WORK/$i.app" && break; sleep 0.1; done
+  wait_for "$WORK/$i.app" SAMPLING 50
   load "$port" "$N"
   kill -USR2 "$pid"
-  for _ in $(seq 100); do grep -q 'PROFILE WRITTEN' "$WORK/$i.app" && break; sleep 0.1; done
+  wait_for "$WORK/$i.app" 'PROFILE WRITTEN'
   kill -TERM "$pid"
   wait "$pid" || true
   PROFILES+=("$c=$prof")

@@ -64,18 +64,15 @@ for c in "${CONFIGS[@]}"; do
     # --perf-basic-prof also turns on V8's event log; keep it out of the working tree.
     flags=(--perf-basic-prof --logfile="$WORK/$i.v8.log" --no-logfile-per-isolate)
   fi
-  env "${ENV[@]}" BENCH_CPU_PROFILE="$prof" node "${flags[@]}" "${PRELOAD[@]}" bench/apps/express.js >"$WORK/$i.app" 2>"$WORK/$i.err" &
-  pid=$!
-  for _ in $(seq 100); do grep -q LISTENING "$WORK/$i.app" && break; sleep 0.1; done
-  port=$(grep LISTENING "$WORK/$i.app" | grep -o '[0-9]*')
-  started_or_fail "$c" "$WORK/$i.err" "$pid"
+  APP_ENV=(BENCH_CPU_PROFILE="$prof")
+  start_app "$c" "$WORK/$i" "${flags[@]}"
   load "$port" "$WARM"
   if [ "$PROFILER" = v8 ]; then
     kill -USR2 "$pid"
-    for _ in $(seq 50); do grep -q PROFILING "$WORK/$i.app" && break; sleep 0.1; done
+    wait_for "$WORK/$i.app" PROFILING 50
     load "$port" "$N"
     kill -USR2 "$pid"
-    for _ in $(seq 100); do grep -q 'PROFILE WRITTEN' "$WORK/$i.app" && break; sleep 0.1; done
+    wait_for "$WORK/$i.app" 'PROFILE WRITTEN'
   else
     # -t: the main thread only (its thread id is the process id).
     perf record -q ${CALLGRAPH:+-g} -e cpu-clock -F "$PERF_HZ" -t "$pid" -o "$WORK/$i.perf" 2>/dev/null &

@@ -1,4 +1,4 @@
-# Sourced by bench/instructions.sh and bench/cpu-profile.sh: what the realistic
+# Sourced by bench/instructions.sh, bench/cpu-profile.sh and bench/alloc-profile.sh: what the realistic
 # express route needs outside the app (a pg table of 200 users, the loopback
 # service it calls, the order body) and how each configuration starts the app.
 # Sets TABLE, WORK, UPSTREAM_PORT, BODY; removes all of it on exit.
@@ -27,7 +27,7 @@ configure() {
   local dist=$DIST
   [[ $1 == *@* ]] && dist=${1#*@}
   [[ $dist == /* || $dist == .* ]] || dist=./$dist # --require takes a bare path for a package name
-  PRELOAD=() ENV=(PALISADE_LOG=stderr BENCH_PG_TABLE=$TABLE BENCH_UPSTREAM_PORT=$UPSTREAM_PORT)
+  APP_ENV=() PRELOAD=() ENV=(PALISADE_LOG=stderr BENCH_PG_TABLE=$TABLE BENCH_UPSTREAM_PORT=$UPSTREAM_PORT)
   case ${1%%@*} in
     bare) ;;
     als) PRELOAD=(--require ./bench/apps/als-floor.js) ;;
@@ -57,4 +57,23 @@ load() {
   else
     npx autocannon -c "${CONNECTIONS:-10}" -t 60 -a "$2" -m POST -H content-type=application/json -b "$BODY" "http://127.0.0.1:$1/order" >/dev/null 2>&1
   fi
+}
+
+# wait_for <file> <text> [tries]: until <file> holds <text>, 0.1 s a try (the app's readiness and profiler lines).
+wait_for() {
+  for _ in $(seq "${3:-100}"); do grep -q "$2" "$1" && return 0; sleep 0.1; done
+  return 0
+}
+
+# start_app <configuration> <out> <node flags...>: starts the route's app under `configure`'s PRELOAD and ENV
+# (call configure first; extra variables may follow ENV's in APP_ENV), its stdout in <out>.app and stderr in
+# <out>.err; sets pid and port, and stops the run if Palisade did not start.
+start_app() {
+  local c=$1 out=$2
+  shift 2
+  env "${ENV[@]}" "${APP_ENV[@]}" node "$@" "${PRELOAD[@]}" bench/apps/express.js >"$out.app" 2>"$out.err" &
+  pid=$!
+  wait_for "$out.app" LISTENING
+  port=$(grep LISTENING "$out.app" | grep -o '[0-9]*')
+  started_or_fail "$c" "$out.err" "$pid"
 }
