@@ -34,8 +34,10 @@ function tapBody(r: RequestScope, chunk: unknown): void {
   if (buf === undefined) return;
   const max = bodyTapLimit();
   const room = max - r.rawBodyBytes;
+  // Kept, not copied: Node's parser hands each listener a buffer of its own (a copy of the socket's
+  // read), and an app that rewrites a body chunk in place is rare enough not to pay a copy per chunk.
   const part = buf.length <= room ? buf : buf.subarray(0, Math.max(0, room));
-  (r.rawBody ??= []).push(Buffer.from(part));
+  (r.rawBody ??= []).push(part);
   r.rawBodyBytes += part.length;
   if (buf.length > room) r.rawBodyTruncated = true;
 }

@@ -5,7 +5,7 @@ import { detectorFor } from './detectors';
 import { analyzeSql } from './detectors/sql/analyze';
 import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
-import { inputsOf } from './taint';
+import { inputsOf, nonWordInputsOf } from './taint';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
 import { callerFrom, callerPackage, captureFrames, firstLook, type FirstLook, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
@@ -192,7 +192,8 @@ export function callerLook(name: OperationName, anchor: Function): FirstLook | u
 function runDetector(op: Operation, scope: Scope): Finding | undefined {
   const detect = detectorFor(op.name);
   if (detect === undefined) return undefined;
-  const inputs = inputsOf(scope);
+  // The SQL check passes over words (isOneWord in detectors/sql): it is given the rest only.
+  const inputs = op.name === 'sql.query' ? nonWordInputsOf(scope) : inputsOf(scope);
   if (inputs.length === 0) return undefined;
   return detect(op.resource, inputs);
 }

@@ -47,15 +47,25 @@ export function requestPath(r: RequestScope): string {
   return q === -1 ? r.url : r.url.slice(0, q);
 }
 
+/** Extracted inputs by part, each with its non-word subset (taint/sources.ts, InputList). */
+export interface InputParts {
+  items: TaintInput[];
+  nonWord: TaintInput[];
+}
+
 export interface InputCache {
-  base?: TaintInput[];
+  base?: InputParts;
   bodyRef?: unknown;
-  body?: TaintInput[];
+  body?: InputParts;
   paramsRef?: unknown;
-  params?: TaintInput[];
+  params?: InputParts;
   rawBodyLen?: number;
   route?: string;
   all?: TaintInput[];
+  /** `all` without the one-word inputs (taint/index.ts, nonWordInputsOf). */
+  nonWord?: TaintInput[];
+  /** A fixed-input scope's `fixedInputs`, of which `nonWord` was filtered. */
+  nonWordOf?: readonly TaintInput[];
 }
 
 /**

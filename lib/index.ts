@@ -58,6 +58,6 @@ export function start(options: StartOptions = {}): StartResult {
 export function untrusted<T>(source: string, values: unknown, fn: () => T): T {
   const list = new InputList();
   list.addTree(source, values);
-  const scope: Scope = { fixedInputs: list.items, label: source };
+  const scope: Scope = { fixedInputs: list.items, label: source, cache: { nonWordOf: list.items, nonWord: list.nonWord } };
   return runInScope(scope, fn);
 }

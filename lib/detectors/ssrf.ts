@@ -332,18 +332,21 @@ export function inputChoosesHost(resource: NetResource, value: string): boolean 
   return choosesHost(hostFacts(resource), resource, value);
 }
 
-/** Per-resource facts, computed once per detector call rather than once per input. */
-interface HostFacts {
-  hostIsIp: boolean;
+/**
+ * What the destination's host alone decides, for every input. An app calls
+ * the same few hosts over and over, so this is kept for the last host and
+ * rawHost seen rather than parsed again on each call.
+ */
+interface HostOnlyFacts {
+  readonly host: string;
+  readonly rawHost: string | undefined;
+  readonly hostIsIp: boolean;
   /** The host as an IPv4 number; NaN when it is not IPv4. */
-  hostV4: number;
+  readonly hostV4: number;
   /** mayStartHost: a leading digit can name host or rawHost; the lower-cased first letters of either name (-1: none). */
-  digitNames: boolean;
-  first1: number;
-  first2: number;
-  span: { start: number; end: number } | undefined;
-  /** URL_BIGRAMS holds resource.url's bigrams. */
-  indexed: boolean;
+  readonly digitNames: boolean;
+  readonly first1: number;
+  readonly first2: number;
   /**
    * The host is an IPv4 address, spelled the same by the app: only an input
    * with an ASCII digit or a non-ASCII character can spell it. Every IPv4
@@ -351,38 +354,71 @@ interface HostFacts {
    * hold one too (`%31`, full-width `%EF%BC%91`); non-ASCII covers what IDNA
    * maps to digits (full-width `１２７`, circled, mathematical).
    */
-  needsDigits: boolean;
+  readonly needsDigits: boolean;
 }
 
-/** Character classes an input needs to spell an IPv4 host (see HostFacts.needsDigits). */
+/** Per-resource facts, computed once per detector call rather than once per input. */
+interface HostFacts extends HostOnlyFacts {
+  span: { start: number; end: number } | undefined;
+  /** 0: resource.url's bigrams not indexed yet (done on first use: most calls never need them); 1: URL_BIGRAMS holds them; -1: no URL to index. */
+  indexed: number;
+}
+
+/** Character classes an input needs to spell an IPv4 host (see HostOnlyFacts.needsDigits). */
 const SPELLS_IPV4 = CH_DIGIT | CH_NONASCII;
 
 /** The URL's bigrams, for the occurrence test of each input: most inputs are not in the URL. */
 const URL_BIGRAMS = new BigramIndex();
 
-function hostFacts(resource: NetResource): HostFacts {
-  const hs = resource.url === undefined ? undefined : hostSpan(resource.url);
-  const lit = parseHostSpelling(resource.host);
-  const sameRaw = resource.rawHost === undefined || resource.rawHost === resource.host;
-  const rawLit = sameRaw ? lit : parseHostSpelling(resource.rawHost!);
-  const a = firstOf(resource.host, lit);
-  const b = sameRaw ? a : firstOf(resource.rawHost, rawLit);
-  return {
+let lastHostFacts: HostOnlyFacts | undefined;
+
+function hostOnlyFacts(host: string, rawHost: string | undefined): HostOnlyFacts {
+  const last = lastHostFacts;
+  if (last !== undefined && last.host === host && last.rawHost === rawHost) return last;
+  const lit = parseHostSpelling(host);
+  const sameRaw = rawHost === undefined || rawHost === host;
+  const rawLit = sameRaw ? lit : parseHostSpelling(rawHost);
+  const a = firstOf(host, lit);
+  const b = sameRaw ? a : firstOf(rawHost, rawLit);
+  return (lastHostFacts = {
+    host,
+    rawHost,
     hostIsIp: rawLit !== undefined,
     hostV4: lit === undefined || lit.includes(':') ? NaN : whatwgIpv4(lit, 0, lit.length),
     digitNames: a.digits || b.digits,
     first1: a.first,
     first2: b.first,
-    span: hs !== undefined && hs.end > hs.start ? hs : undefined,
-    indexed: indexUrl(resource.url),
     needsDigits: sameRaw && lit !== undefined && !lit.includes(':'),
+  });
+}
+
+function hostFacts(resource: NetResource): HostFacts {
+  const hs = resource.url === undefined ? undefined : hostSpan(resource.url);
+  const h = hostOnlyFacts(resource.host, resource.rawHost);
+  return {
+    host: h.host,
+    rawHost: h.rawHost,
+    hostIsIp: h.hostIsIp,
+    hostV4: h.hostV4,
+    digitNames: h.digitNames,
+    first1: h.first1,
+    first2: h.first2,
+    needsDigits: h.needsDigits,
+    span: hs !== undefined && hs.end > hs.start ? hs : undefined,
+    indexed: 0,
   };
 }
 
-function indexUrl(url: string | undefined): boolean {
-  if (url === undefined || url.length < 2) return false;
-  URL_BIGRAMS.index(url);
-  return true;
+/** May `value` (length ≥ 2) occur in resource.url? Indexes the URL on the first question of a call. */
+function mayOccurInUrl(facts: HostFacts, url: string, value: string): boolean {
+  if (facts.indexed === 0) {
+    if (url.length < 2) facts.indexed = -1;
+    else {
+      URL_BIGRAMS.index(url);
+      facts.indexed = 1;
+    }
+  }
+  return facts.indexed < 0 || URL_BIGRAMS.mayOccur(value);
 }
 
 /** Does an occurrence of `value` in `text` overlap `hs` (with `whole`: cover all of it)? Allocation-free. */
@@ -404,7 +440,7 @@ function choosesHost(facts: HostFacts, resource: NetResource, value: string): bo
   const partialCounts = !facts.hostIsIp && hasHostStructure(value);
   const hs = facts.span;
   if (resource.url !== undefined && hs !== undefined && (partialCounts || value.length >= hs.end - hs.start)) {
-    if ((value.length < 2 || !facts.indexed || URL_BIGRAMS.mayOccur(value)) && occursOver(resource.url, value, hs, !partialCounts)) return true;
+    if ((value.length < 2 || mayOccurInUrl(facts, resource.url, value)) && occursOver(resource.url, value, hs, !partialCounts)) return true;
   }
   const raw = resource.rawHost ?? resource.host;
   if (partialCounts ? raw.includes(value) : value === raw) return true;

@@ -1,6 +1,7 @@
-import type { Scope } from '../context';
+import type { InputCache, Scope } from '../context';
 import type { TaintInput } from '../types';
-import { baseInputs, rawBodyInputs, treeInputs } from './sources';
+import { CH_NONWORD } from './decode';
+import { baseList, rawBodyList, treeList } from './sources';
 
 const EMPTY: readonly TaintInput[] = [];
 
@@ -30,30 +31,54 @@ function frameworkParams(scope: Scope): unknown {
  */
 export function inputsOf(scope: Scope): readonly TaintInput[] {
   if (scope.fixedInputs !== undefined) return scope.fixedInputs;
+  return extracted(scope)?.all ?? EMPTY;
+}
+
+/**
+ * `inputsOf` without the inputs that extraction classed as one word (ASCII
+ * letters, digits and '_' only), for detectors to which a word cannot matter
+ * (it cannot change an SQL query's tokens). A request's inputs are mostly
+ * words (JSON keys, names, codes); extraction sorts them as it goes, so no
+ * sink call passes over them.
+ */
+export function nonWordInputsOf(scope: Scope): readonly TaintInput[] {
+  const fixed = scope.fixedInputs;
+  if (fixed !== undefined) {
+    const cache = (scope.cache ??= {});
+    if (cache.nonWordOf !== fixed) {
+      cache.nonWordOf = fixed;
+      cache.nonWord = fixed.filter((i) => i.chars === undefined || (i.chars & CH_NONWORD) !== 0);
+    }
+    return cache.nonWord!;
+  }
+  return extracted(scope)?.nonWord ?? EMPTY;
+}
+
+function extracted(scope: Scope): InputCache | undefined {
   const r = scope.request;
-  if (r === undefined) return EMPTY;
+  if (r === undefined) return undefined;
   const cache = (scope.cache ??= {});
   let dirty = false;
   if (cache.base === undefined) {
-    cache.base = baseInputs(r.req, r.url);
+    cache.base = baseList(r.req, r.url);
     dirty = true;
   }
   const body = frameworkBody(scope);
   if (body !== undefined && body !== null) {
     if (body !== cache.bodyRef) {
       cache.bodyRef = body;
-      cache.body = treeInputs('body', body);
+      cache.body = treeList('body', body);
       dirty = true;
     }
   } else if (r.rawBody !== undefined && cache.rawBodyLen !== r.rawBodyBytes) {
     cache.rawBodyLen = r.rawBodyBytes;
-    cache.body = rawBodyInputs(r);
+    cache.body = rawBodyList(r);
     dirty = true;
   }
   const params = frameworkParams(scope);
   if (params !== cache.paramsRef) {
     cache.paramsRef = params;
-    cache.params = params !== null && typeof params === 'object' ? treeInputs('params', params) : undefined;
+    cache.params = params !== null && typeof params === 'object' ? treeList('params', params) : undefined;
     dirty = true;
   }
   const route = r.framework !== undefined || (r.req as { route?: unknown }).route !== undefined ? routeOf(scope) : undefined;
@@ -62,10 +87,17 @@ export function inputsOf(scope: Scope): readonly TaintInput[] {
     dirty = true;
   }
   if (dirty || cache.all === undefined) {
-    const base = route === undefined ? cache.base : withoutStaticSegments(cache.base, route);
-    cache.all = base.concat(cache.body ?? EMPTY, cache.params ?? EMPTY);
+    const base = cache.base;
+    const body = cache.body;
+    const params = cache.params;
+    cache.all = joined(route, base.items, body?.items, params?.items);
+    cache.nonWord = joined(route, base.nonWord, body?.nonWord, params?.nonWord);
   }
-  return cache.all;
+  return cache;
+}
+
+function joined(route: string | undefined, base: TaintInput[], body: TaintInput[] | undefined, params: TaintInput[] | undefined): TaintInput[] {
+  return (route === undefined ? base : withoutStaticSegments(base, route)).concat(body ?? EMPTY, params ?? EMPTY);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestScope } from '../context';
 import type { TaintInput } from '../types';
-import { CHAR_CLASSES, classify, formsOf } from './decode';
+import { CHAR_CLASSES, CH_NONWORD, classify, formsOf } from './decode';
 
 /**
  * Turning a request into taint inputs, each with its source path. Limits keep
@@ -17,16 +17,27 @@ const AS_SENT: readonly string[] = Object.freeze([]);
 /** Collector that adds each value and its decoded forms, within bounds. */
 export class InputList {
   readonly items: TaintInput[] = [];
+  /**
+   * The items that are not one word (CH_NONWORD), in the same order: what the
+   * SQL check reads (taint/index.ts, nonWordInputsOf). Collected here, while
+   * each input is at hand, because filtering later reads every input object
+   * again, at about the cost the filter saves.
+   */
+  readonly nonWord: TaintInput[] = [];
 
   add(source: string, raw: string): void {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
     const cls = classify(value);
-    this.items.push({ source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES });
+    const input: TaintInput = { source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES };
+    this.items.push(input);
+    if ((cls & CH_NONWORD) !== 0) this.nonWord.push(input);
     const forms = formsOf(value, cls);
     for (let i = 0; i < forms.length && this.items.length < MAX_INPUTS; i++) {
       const f = forms[i]!;
-      this.items.push({ source, value: f.value, decoding: f.decoding, chars: f.chars });
+      const form: TaintInput = { source, value: f.value, decoding: f.decoding, chars: f.chars };
+      this.items.push(form);
+      if ((f.chars & CH_NONWORD) !== 0) this.nonWord.push(form);
     }
   }
 
@@ -38,7 +49,11 @@ export class InputList {
     else if (Array.isArray(v)) {
       for (let i = 0; i < v.length && this.items.length < MAX_INPUTS; i++) this.addTree(`${prefix}[${i}]`, v[i], depth + 1);
     } else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
-      for (const k of Object.keys(v)) {
+      // for-in rather than Object.keys: no key array per object, and V8 reads each value through the
+      // enum cache that parsed bodies of one shape share, where `v[k]` over a key array is a
+      // megamorphic lookup. It also lists inherited enumerable keys; a parsed body inherits none
+      // unless Object.prototype was polluted, and then the extra keys are inputs like any other.
+      for (const k in v) {
         if (this.items.length >= MAX_INPUTS) return;
         const src = prefix === '' ? k : `${prefix}.${k}`;
         if (k.length > 1) this.add(`${src}:key`, k);
@@ -52,6 +67,10 @@ export class InputList {
 
 /** Path, path segments, query, headers, cookies: what every request has. `url` is the URL as it arrived. */
 export function baseInputs(req: IncomingMessage, url: string = req.url ?? '/'): TaintInput[] {
+  return baseList(req, url).items;
+}
+
+export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): InputList {
   const list = new InputList();
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
@@ -98,25 +117,33 @@ export function baseInputs(req: IncomingMessage, url: string = req.url ?? '/'): 
       list.add(`cookies.${name}`, value);
     }
   }
-  return list.items;
+  return list;
 }
 
 export function treeInputs(prefix: string, v: unknown): TaintInput[] {
+  return treeList(prefix, v).items;
+}
+
+export function treeList(prefix: string, v: unknown): InputList {
   const list = new InputList();
   list.addTree(prefix, v);
-  return list.items;
+  return list;
 }
 
 /** Parse the tapped raw body of a plain-http request by its content type. */
 export function rawBodyInputs(scope: RequestScope): TaintInput[] {
-  if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return [];
+  return rawBodyList(scope).items;
+}
+
+export function rawBodyList(scope: RequestScope): InputList {
+  const list = new InputList();
+  if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return list;
   const text = Buffer.concat(scope.rawBody).toString('utf8');
   const type = String(scope.req.headers['content-type'] ?? '').toLowerCase();
-  const list = new InputList();
   if (type.includes('json')) {
     try {
       list.addTree('body', JSON.parse(text) as unknown);
-      return list.items;
+      return list;
     } catch {
       /* fall through: a truncated or invalid JSON body is still text */
     }
@@ -126,8 +153,8 @@ export function rawBodyInputs(scope: RequestScope): TaintInput[] {
       if (k.length > 1) list.add(`body.${k}:key`, k);
       list.add(`body.${k}`, v);
     }
-    return list.items;
+    return list;
   }
   list.add('body', text);
-  return list.items;
+  return list;
 }

@@ -72,6 +72,19 @@ t.test('a redirect is judged with the URL the app asked for and the address of t
   t.equal(detectMetadataAccess(hop)?.detail.class, 'metadata');
 });
 
+t.test('what the host decides is not carried over to a call with the same host and another rawHost', async (t) => {
+  // The detector keeps the facts of the last host it saw. A direct call to the metadata IP (host and
+  // rawHost one) says only inputs with digits can spell the host; the redirect hop to the same IP,
+  // whose rawHost is the name the app asked for, must not inherit that: its input has no digit.
+  const direct = { url: 'http://169.254.169.254/latest', host: '169.254.169.254', address: '169.254.169.254' };
+  // Another host first, so what the earlier tests left behind does not decide the order of this one.
+  t.equal(detectSsrf({ url: 'http://10.0.0.1/', host: '10.0.0.1' }, [input('latest', [], 'query.path')]), undefined);
+  t.equal(detectSsrf(direct, [input('latest', [], 'query.path')]), undefined, 'a path word does not choose the IP');
+  const hop = { url: 'http://redirector.example/r', rawHost: 'redirector.example', host: '169.254.169.254', address: '169.254.169.254' };
+  t.equal(detectSsrf(hop, [input('http://redirector.example/r')])?.detail?.['class'], 'metadata', 'the hop after it is still caught');
+  t.equal(detectSsrf(direct, [input('latest', [], 'query.path')]), undefined, 'and the direct call after the hop is judged as before');
+});
+
 t.test('no inputs, no finding; public destination, no finding', async (t) => {
   t.equal(detectSsrf({ url: 'http://127.0.0.1/', host: '127.0.0.1', address: '127.0.0.1' }, []), undefined);
   t.equal(detectSsrf({ url: 'http://example.com/', host: 'example.com', address: '93.184.216.34' }, [input('http://example.com/')]), undefined);
