@@ -130,10 +130,6 @@ export function treeList(prefix: string, v: unknown): InputList {
 }
 
 /** Parse the tapped raw body of a plain-http request by its content type. */
-export function rawBodyInputs(scope: RequestScope): TaintInput[] {
-  return rawBodyList(scope).items;
-}
-
 export function rawBodyList(scope: RequestScope): InputList {
   const list = new InputList();
   if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return list;
