@@ -62,7 +62,7 @@ export interface InputCache {
   rawBodyLen?: number;
   route?: string;
   all?: TaintInput[];
-  /** `all` without the one-word inputs (taint/index.ts, nonWordInputsOf). */
+  /** `all` without the one-word inputs (taint/index.ts, nonWordInputsOf); joined on first use after `all` changes. */
   nonWord?: TaintInput[];
   /** A fixed-input scope's `fixedInputs`, of which `nonWord` was filtered. */
   nonWordOf?: readonly TaintInput[];

@@ -51,7 +51,10 @@ export function nonWordInputsOf(scope: Scope): readonly TaintInput[] {
     }
     return cache.nonWord!;
   }
-  return extracted(scope)?.nonWord ?? EMPTY;
+  const cache = extracted(scope);
+  if (cache === undefined) return EMPTY;
+  // Joined on first use: a request whose sinks are all files or hosts never needs it.
+  return (cache.nonWord ??= joined(cache.route, cache.base!.nonWord, cache.body?.nonWord, cache.params?.nonWord));
 }
 
 function extracted(scope: Scope): InputCache | undefined {
@@ -87,11 +90,8 @@ function extracted(scope: Scope): InputCache | undefined {
     dirty = true;
   }
   if (dirty || cache.all === undefined) {
-    const base = cache.base;
-    const body = cache.body;
-    const params = cache.params;
-    cache.all = joined(route, base.items, body?.items, params?.items);
-    cache.nonWord = joined(route, base.nonWord, body?.nonWord, params?.nonWord);
+    cache.all = joined(route, cache.base.items, cache.body?.items, cache.params?.items);
+    cache.nonWord = undefined;
   }
   return cache;
 }
