@@ -7,7 +7,7 @@ import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { inputsOf, nonWordInputsOf } from './taint';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
-import { callerFrom, callerPackage, captureFrames, firstLook, type FirstLook, type Frame } from './stack';
+import { callerFrom, callerPackage, captureFrames, firstLookDepth, type FirstLook, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
 
 /**
@@ -169,24 +169,15 @@ export function inspect(op: Operation, caller: FirstLook | undefined, scope: Sco
 }
 
 /**
- * The first look at the stack for the calling package, taken by the hook's
- * entry point (`check`, the `anchor`) once it has built the operation, when
- * the policy's verdict for `name` can depend on the package; else undefined,
- * and `inspect` reads the stack itself if it must. Taking it there rather
- * than deeper down is cheaper: V8 summarises every optimised frame between
- * the capture and the caller, and deeper down more of Palisade's own frames
- * lie in between.
+ * How deep the hook's entry point (`check`) should look at the stack for the
+ * calling package once it has built the operation: 0 when the policy's
+ * verdict for `name` cannot depend on the package (then `inspect` reads the
+ * stack itself if it must). See `check` for why the capture happens there.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export function callerLook(name: OperationName, anchor: Function): FirstLook | undefined {
+export function callerLookDepth(name: OperationName): number {
   const policy = state?.policy;
-  if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return undefined;
-  try {
-    return firstLook(anchor, name);
-  } catch {
-    // inspect() reads it again inside its own error handling, which reports the fault.
-    return undefined;
-  }
+  if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return 0;
+  return firstLookDepth(name);
 }
 
 function runDetector(op: Operation, scope: Scope): Finding | undefined {

@@ -126,6 +126,7 @@ export function registerPackageRoot(dir: string): void {
   if (typeof pkg.name !== 'string') throw new Error(`${abs}/package.json has no "name"`);
   packageRoots.set(abs + path.sep, pkg.name);
   packageCache.clear();
+  siteOwners.clear();
 }
 
 const UNDECIDED = Symbol('undecided');
@@ -167,24 +168,47 @@ function learn(key: string, need: number): void {
   }
 }
 
+const INTERNAL = Symbol('internal');
+const APP = Symbol('app');
+/**
+ * Whom each script name that call sites report belongs to: Node or Palisade
+ * (INTERNAL, passed over), the application (APP) or a package. An app calls
+ * its sinks from a few files, and V8 hands out the same name string for a
+ * script each time, so one map lookup replaces the prefix tests and the
+ * package lookup per site.
+ */
+const siteOwners = new Map<string, string | typeof INTERNAL | typeof APP>();
+
+function ownerOfSite(site: NodeJS.CallSite): string | typeof INTERNAL | typeof APP {
+  const name = site.getFileName() ?? '';
+  let owner = siteOwners.get(name);
+  if (owner === undefined) {
+    const file = fileOf(site);
+    owner = file === '' || isInternal(file) ? INTERNAL : (packageOfFile(file) ?? APP);
+    if (siteOwners.size >= MAX_CACHE) siteOwners.clear();
+    siteOwners.set(name, owner);
+  }
+  return owner;
+}
+
 /** The deciding site: its index (for learning the first look) and its owner. */
 function attributeSites(sites: readonly NodeJS.CallSite[], transparent: ReadonlySet<string> | undefined): { at: number; pkg: string | undefined } | typeof UNDECIDED {
   for (let i = 0; i < sites.length; i++) {
-    const file = fileOf(sites[i]!);
-    if (file === '' || isInternal(file)) continue;
-    const p = packageOfFile(file);
-    if (p !== undefined && transparent?.has(p)) continue;
-    return { at: i, pkg: p };
+    const owner = ownerOfSite(sites[i]!);
+    if (owner === INTERNAL) continue;
+    if (owner === APP) return { at: i, pkg: undefined };
+    if (transparent?.has(owner)) continue;
+    return { at: i, pkg: owner };
   }
   return UNDECIDED;
 }
 
 /**
- * The first look at the stack below `anchor`, taken where the caller is
- * near (the hook's entry point) and analysed later by `callerFrom`. Kept
- * small so the optimiser can inline it into the entry point: every frame
- * of Palisade's between the capture and the anchor is one more frame V8
- * must summarise.
+ * The first look at the stack below `anchor`: the call sites that
+ * `Error.captureStackTrace(holder, anchor)` left in `holder.stack` under
+ * `structuredStack`, with `Error.stackTraceLimit` at `look`
+ * (`firstLookDepth`). The hook's entry point (`check` in hooking.ts) captures
+ * them itself, and `callerFrom` analyses them later.
  */
 export interface FirstLook {
   readonly sites: NodeJS.CallSite[];
@@ -192,10 +216,17 @@ export interface FirstLook {
   readonly anchor: AnyFunction;
 }
 
-export function firstLook(anchor: AnyFunction, key: string): FirstLook {
-  const look = learnedLook.get(key)?.depth ?? LOOKS[0]!;
-  return { sites: callSites(look, anchor), look, anchor };
+/** How deep the first look for `key` (the operation) reaches: as deep as its callers were recently found. */
+export function firstLookDepth(key: string): number {
+  return learnedLook.get(key)?.depth ?? LOOKS[0]!;
 }
+
+export function lookFrom(stack: unknown, look: number, anchor: AnyFunction): FirstLook {
+  return { sites: Array.isArray(stack) ? (stack as NodeJS.CallSite[]) : [], look, anchor };
+}
+
+/** The `Error.prepareStackTrace` under which `holder.stack` is the call sites. */
+export const structuredStack = structured;
 
 /**
  * Who made the call: the owner of the innermost non-Palisade frame. App code
@@ -205,7 +236,7 @@ export function firstLook(anchor: AnyFunction, key: string): FirstLook {
  * skipped so the call is attributed to whoever used them.
  *
  * Frames are not built: call sites are read only until the owner is known.
- * The first look (`firstLook`, below `anchor`, Palisade's entry point) is as
+ * The first look (`FirstLook`, below `anchor`, Palisade's entry point) is as
  * deep as callers were recently found for `key` (the operation); the stack
  * is read again, longer, only when those sites do not decide.
  */
@@ -234,5 +265,6 @@ export function callerFrom(first: FirstLook, transparent: ReadonlySet<string> | 
 
 /** `callerFrom` with the first look taken here. */
 export function callerPackage(transparent: ReadonlySet<string> | undefined, anchor: AnyFunction = callerPackage, key = ''): string | undefined {
-  return callerFrom(firstLook(anchor, key), transparent, key);
+  const look = firstLookDepth(key);
+  return callerFrom({ sites: callSites(look, anchor), look, anchor }, transparent, key);
 }

@@ -59,11 +59,46 @@ export function compilePathGlobs(
   });
   if (!ok) return undefined;
   try {
-    return { match: picomatch(all, pmOptions), shown };
+    const pm = picomatch(all, pmOptions);
+    const needs = all.map(necessaryText);
+    if (needs.some((n) => n === undefined)) return { match: pm, shown };
+    // Most paths a rule sees cannot match it (an app's reads against `**/.ssh/**`), and a glob's
+    // regular expression costs ~2 k instructions per test: a text every match must contain answers first.
+    const texts = needs as Array<{ prefix: boolean; text: string }>;
+    const match = (p: string): boolean => {
+      for (let i = 0; i < texts.length; i++) {
+        const t = texts[i]!;
+        if (t.prefix ? p.startsWith(t.text) : p.includes(t.text)) return pm(p);
+      }
+      return false;
+    };
+    return { match, shown };
   } catch (e) {
     ctx.problem(path0, `invalid path glob: ${(e as Error).message}`);
     return undefined;
   }
+}
+
+/**
+ * A text that every path matching the (normalised, absolute or `**`-led)
+ * glob `pat` contains: its directory before the first wildcard, as a prefix
+ * (`/srv/app/**` also matches `/srv/app`, so the last '/' is left out), or
+ * else its longest segment without a wildcard (`.ssh` in the credentials
+ * deny-list's ssh glob). Undefined when the glob has syntax whose matches
+ * are harder to bound (braces, brackets, extglobs, escapes, negation) or no
+ * literal at all.
+ */
+export function necessaryText(pat: string): { prefix: boolean; text: string } | undefined {
+  if (/[{}[\]()!\\+@]/.test(pat)) return undefined;
+  const wild = pat.search(/[*?]/);
+  if (wild === -1) return { prefix: true, text: pat };
+  if (wild > 0) {
+    const dir = pat.lastIndexOf('/', wild);
+    if (dir > 0) return { prefix: true, text: pat.slice(0, dir) };
+  }
+  let best = '';
+  for (const seg of pat.split('/')) if (!/[*?]/.test(seg) && seg.length > best.length) best = seg;
+  return best === '' ? undefined : { prefix: false, text: best };
 }
 
 export function compileFsRule(raw: unknown, h: RuleHeader, ctx: CompileCtx, at: readonly PathSeg[]): CompiledRule<FsSubject> | undefined {

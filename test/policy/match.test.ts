@@ -2,7 +2,9 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import picomatch from 'picomatch';
 import { evaluate, loadPolicyText } from '../../lib/policy/index';
+import { compilePathGlobs, necessaryText } from '../../lib/policy/rules-fs';
 import { matchArgs, compileArgPattern, wildcardMatch, type ArgPattern } from '../../lib/policy/wildcard';
 import { connect, evalOp, fsRead, fsWrite, spawn, sql } from './helpers';
 
@@ -52,6 +54,40 @@ t.test('fs globs, variables and symlinks', async (t) => {
   // A glob whose own base is a symlink matches the real path too.
   const q = load(`allow:\n  fs.read: ["${path.join(dir, 'app-link')}/**"]\n`);
   t.equal(decision(q, fsRead(path.join(dir, 'app', 'index.js'))), 'allow');
+});
+
+t.test('fs globs: the literal pre-test never changes what a glob matches', async (t) => {
+  // compilePathGlobs answers from a text every match must contain before it runs the glob's
+  // regular expression; it must agree with picomatch alone on every pattern and path.
+  const patterns = [
+    '/srv/app/**', '/srv/app', '/srv/app/*.txt', '/proc/*/environ', '**/.ssh/**', '**/.npmrc', '**/id_*', '/etc/shadow',
+    '/srv/**/secret', '/tmp/up?oad/**', '/srv/{a,b}/**', '**/*.pem', '/**', '**', '/srv/app/[ab]*',
+  ];
+  const paths = [
+    '/srv/app', '/srv/app/', '/srv/app/x.txt', '/srv/app/d/x.txt', '/srv/apple', '/srv/ap', '/proc/1/environ', '/proc/self/environ',
+    '/proc/1/2/environ', '/home/u/.ssh', '/home/u/.ssh/id_rsa', '/.ssh', '/home/u/.sshd/x', '/home/u/x.ssh', '/home/u/.npmrc',
+    '/home/u/.npmrc.bak', '/home/u/id_ed25519', '/etc/shadow', '/etc/shadow-', '/srv/x/y/secret', '/srv/secret', '/tmp/upload/a',
+    '/tmp/up/oad/a', '/srv/a/x', '/srv/c/x', '/k/cert.pem', '/', '/srv/app/a1', '/srv/app/c1',
+  ];
+  const ctx = { problem: () => t.fail('no problem expected'), list: (v: unknown) => v as string[] } as unknown as Parameters<typeof compilePathGlobs>[1];
+  let disagreements = 0;
+  for (const pat of patterns) {
+    const plain = picomatch(pat, { dot: true });
+    const compiled = compilePathGlobs([pat], ctx, [])!;
+    for (const p of paths) {
+      if (compiled.match(p) !== plain(p)) {
+        disagreements++;
+        t.fail(`${pat} on ${p}: pre-tested ${compiled.match(p)}, picomatch ${plain(p)}`);
+      }
+    }
+  }
+  t.equal(disagreements, 0);
+  // And the pre-test is there for the common shapes (else the test above proves nothing about it).
+  t.same(necessaryText('/srv/app/**'), { prefix: true, text: '/srv/app' });
+  t.same(necessaryText('**/.ssh/**'), { prefix: false, text: '.ssh' });
+  t.same(necessaryText('/proc/*/environ'), { prefix: true, text: '/proc' });
+  t.equal(necessaryText('/srv/{a,b}/**'), undefined, 'braces: no pre-test');
+  t.equal(necessaryText('**'), undefined);
 });
 
 t.test('process.spawn: program names, paths, args, env', async (t) => {
