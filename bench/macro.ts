@@ -35,6 +35,8 @@ interface Sample {
   p50: number;
   p99: number;
   rss: number;
+  /** V8's young generation (reserved), part of rss. */
+  newSpace: number;
   /** App process CPU time (user + system) per request, µs. */
   cpu: number;
   /** The app's main thread alone, µs per request; undefined where /proc cannot tell. */
@@ -63,7 +65,7 @@ export async function load(port: number, route: Route, o: { seconds?: number; am
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, requests: r.requests.total };
 }
 
-async function once(port: number, pid: number | undefined, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss'>> {
+async function once(port: number, pid: number | undefined, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss' | 'newSpace'>> {
   const before = await memoryOf(port);
   const mainBefore = mainThreadCpuMicros(pid);
   const rate = rateFromEnv();
@@ -98,7 +100,8 @@ function mainThreadCpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
-export type AppMemory = NodeJS.MemoryUsage & { cpuMicros: number };
+/** `newSpace`: V8's young generation, reserved bytes (bench/apps/common.js). */
+export type AppMemory = NodeJS.MemoryUsage & { cpuMicros: number; newSpace: number };
 
 export async function memoryOf(port: number, gc = false): Promise<AppMemory> {
   const res = await fetch(`http://127.0.0.1:${port}/__mem${gc ? '?gc=1' : ''}`);
@@ -146,7 +149,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
           const mem = await memoryOf(app.port);
           const key = `${route.name}|${config.name}`;
           if (!samples.has(key)) samples.set(key, []);
-          samples.get(key)!.push({ ...s, rss: mem.rss });
+          samples.get(key)!.push({ ...s, rss: mem.rss, newSpace: mem.newSpace });
         }
       } finally {
         await app.stop();
@@ -158,6 +161,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     const bare = samples.get(`${route.name}|${configs[0]!.name}`)!;
     const bareRps = median(bare.map((s) => s.rps));
     const bareRss = median(bare.map((s) => s.rss));
+    const bareRest = median(bare.map((s) => s.rss - s.newSpace));
     const bareCpu = median(bare.map((s) => s.cpu));
     const bareMain = medianOf(bare.map((s) => s.main));
     for (const config of configs) {
@@ -165,6 +169,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       if (s === undefined) continue;
       const rps = median(s.map((x) => x.rps));
       const rss = median(s.map((x) => x.rss));
+      const rest = median(s.map((x) => x.rss - x.newSpace));
       const cpu = median(s.map((x) => x.cpu));
       const main = medianOf(s.map((x) => x.main));
       rows.push({
@@ -181,6 +186,8 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
         'p99 ms': fmt(median(s.map((x) => x.p99)), 1),
         'RSS MB': fmt(rss / 1048576, 1),
         'RSS Δ MB': config.name === configs[0]!.name ? '' : fmt((rss - bareRss) / 1048576, 1),
+        'young gen MB': fmt(median(s.map((x) => x.newSpace)) / 1048576, 0),
+        'RSS Δ beyond young gen MB': config.name === configs[0]!.name ? '' : fmt((rest - bareRest) / 1048576, 1),
       });
     }
   }

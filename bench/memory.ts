@@ -31,6 +31,8 @@ const WORKLOAD: autocannon.Request[] = [
 interface Point {
   requests: number;
   rss: number;
+  /** V8's young generation (reserved), part of rss. */
+  newSpace: number;
   heapUsed: number;
   external: number;
   blocked: number;
@@ -55,7 +57,7 @@ async function track(config: Configuration, total: number, checkpoints: number[]
       blocked += r.non2xx;
       done = at;
       const m = await memoryOf(app.port, true);
-      points.push({ requests: done, rss: m.rss, heapUsed: m.heapUsed, external: m.external, blocked });
+      points.push({ requests: done, rss: m.rss, newSpace: m.newSpace, heapUsed: m.heapUsed, external: m.external, blocked });
       process.stderr.write(`bench: memory ${config.name} ${done}/${total}\n`);
     }
   } finally {
@@ -83,6 +85,8 @@ export async function run(): Promise<BenchResult> {
         'heap used MB (after GC)': fmt(p.heapUsed / 1048576, 2),
         'external MB': fmt(p.external / 1048576, 2),
         'RSS Δ to bare MB': c === BARE ? '' : fmt((p.rss - bare[i]!.rss) / 1048576, 1),
+        'young gen MB': fmt(p.newSpace / 1048576, 0),
+        'RSS Δ beyond young gen MB': c === BARE ? '' : fmt((p.rss - p.newSpace - (bare[i]!.rss - bare[i]!.newSpace)) / 1048576, 1),
         'heap Δ since first checkpoint MB': fmt((p.heapUsed - pts[0]!.heapUsed) / 1048576, 2),
       });
     });

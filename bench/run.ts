@@ -64,7 +64,10 @@ async function macro(): Promise<BenchResult> {
         'it runs on the express and http apps only. app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
         'during the timed run: on a shared machine it is steadier than req/s, which also measures the scheduler. main thread µs/req ' +
         'is the main thread alone (read from /proc by the runner, in 10 ms ticks): it limits throughput, while GC, compiler and ' +
-        'libuv threads run beside it.',
+        'libuv threads run beside it. young gen MB is V8\'s young generation, reserved (part of RSS): V8 doubles it once enough ' +
+        'bytes have survived its collections, which a busy app reaches after some number of requests, sooner the more it keeps ' +
+        'alive per request. A run that catches one configuration before that step and another after it differs by the step ' +
+        '(16 or 32 MB) in RSS; RSS Δ beyond young gen leaves it out.',
     );
     const events = palisadeEventsSince(before);
     notes.push(
