@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
 import { Hook as RequireHook, type OnRequireFn } from 'require-in-the-middle';
-import * as semver from 'semver';
+// The one function used: the whole package is 47 modules, loaded into every app at start.
+import satisfies = require('semver/functions/satisfies');
 import * as shimmer from 'shimmer';
 import { SKIP, callerLookDepth, inspect, inspection, internalError } from './agent';
 import { lookFrom, structuredStack, type FirstLook } from './stack';
@@ -174,7 +175,7 @@ function applyPackageHook(
   onWarn: (msg: string, extra: Record<string, unknown>) => void,
 ): unknown {
   const version = versionOf(basedir);
-  if (def.versions !== undefined && version !== undefined && !semver.satisfies(version, def.versions, { includePrerelease: true })) {
+  if (def.versions !== undefined && version !== undefined && !satisfies(version, def.versions, { includePrerelease: true })) {
     const key = `${def.module}@${version}`;
     if (!unsupportedReported.has(key)) {
       unsupportedReported.add(key);
