@@ -86,8 +86,9 @@ export function check(
   if (op === undefined) return undefined;
   // The stack is read here, for the policy's package check, rather than in a helper or under inspect():
   // V8 summarises every frame from the capture down to the caller, Palisade's own included, and an
-  // optimised frame costs ~8 k instructions (its deoptimisation data is decoded). Each helper frame in
-  // between cost 54 k instructions per request of the realistic route under the strict preset (4 reads).
+  // optimised frame costs ~6-8 k instructions (its deoptimisation data is decoded). Three helper frames
+  // in between cost 54 k instructions per request of the realistic route under the strict preset (four
+  // reads), one small helper 25 k (docs/performance.md, "Strict: reading the stack").
   // After the build, so calls it drops (Node's own nested fs calls, fd-based streams) never read the stack.
   const look = callerLookDepth(op.name);
   let caller: FirstLook | undefined;
