@@ -37,6 +37,8 @@ interface Sample {
   rss: number;
   /** V8's young generation (reserved), part of rss. */
   newSpace: number;
+  /** rss again after two full GCs: without the garbage that waits in the old generation. */
+  rssAfterGc: number;
   /** App process CPU time (user + system) per request, µs. */
   cpu: number;
   /** The app's main thread alone, µs per request; undefined where /proc cannot tell. */
@@ -65,7 +67,7 @@ export async function load(port: number, route: Route, o: { seconds?: number; am
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, requests: r.requests.total };
 }
 
-async function once(port: number, pid: number | undefined, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss' | 'newSpace'>> {
+async function once(port: number, pid: number | undefined, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss' | 'newSpace' | 'rssAfterGc'>> {
   const before = await memoryOf(port);
   const mainBefore = mainThreadCpuMicros(pid);
   const rate = rateFromEnv();
@@ -141,15 +143,17 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     for (const config of order) {
       const mine = routes.filter((r) => !(r.except ?? []).includes(config.name));
       if (mine.length === 0) continue;
-      const app = await startBenchApp(path.resolve(ROOT, o.script), config, o.env);
+      // --expose-gc: memory is read once more after a full GC, once the timed run is over.
+      const app = await startBenchApp(path.resolve(ROOT, o.script), config, o.env, ['--expose-gc']);
       try {
         for (const route of mine) {
           await once(app.port, app.child.pid, route, 1, connections); // warm-up: JIT, connection pools
           const s = await once(app.port, app.child.pid, route, seconds, connections);
           const mem = await memoryOf(app.port);
+          const collected = await memoryOf(app.port, true);
           const key = `${route.name}|${config.name}`;
           if (!samples.has(key)) samples.set(key, []);
-          samples.get(key)!.push({ ...s, rss: mem.rss, newSpace: mem.newSpace });
+          samples.get(key)!.push({ ...s, rss: mem.rss, newSpace: mem.newSpace, rssAfterGc: collected.rss });
         }
       } finally {
         await app.stop();
@@ -162,6 +166,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     const bareRps = median(bare.map((s) => s.rps));
     const bareRss = median(bare.map((s) => s.rss));
     const bareRest = median(bare.map((s) => s.rss - s.newSpace));
+    const bareGc = median(bare.map((s) => s.rssAfterGc));
     const bareCpu = median(bare.map((s) => s.cpu));
     const bareMain = medianOf(bare.map((s) => s.main));
     for (const config of configs) {
@@ -188,6 +193,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
         'RSS Δ MB': config.name === configs[0]!.name ? '' : fmt((rss - bareRss) / 1048576, 1),
         'young gen MB': fmt(median(s.map((x) => x.newSpace)) / 1048576, 0),
         'RSS Δ beyond young gen MB': config.name === configs[0]!.name ? '' : fmt((rest - bareRest) / 1048576, 1),
+        'RSS Δ after full GC MB': config.name === configs[0]!.name ? '' : fmt((median(s.map((x) => x.rssAfterGc)) - bareGc) / 1048576, 1),
       });
     }
   }

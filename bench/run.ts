@@ -67,7 +67,9 @@ async function macro(): Promise<BenchResult> {
         'libuv threads run beside it. young gen MB is V8\'s young generation, reserved (part of RSS): V8 doubles it once enough ' +
         'bytes have survived its collections, which a busy app reaches after some number of requests, sooner the more it keeps ' +
         'alive per request. A run that catches one configuration before that step and another after it differs by the step ' +
-        '(16 or 32 MB) in RSS; RSS Δ beyond young gen leaves it out.',
+        '(16 or 32 MB) in RSS; RSS Δ beyond young gen leaves it out. RSS Δ after full GC is read once more after two forced ' +
+        'full GCs (the apps run with --expose-gc): without the garbage that waits in the old generation for V8\'s next full ' +
+        'collection, which on Node 20 is most of the difference (docs/performance.md, RSS on Node 20).',
     );
     const events = palisadeEventsSince(before);
     notes.push(
