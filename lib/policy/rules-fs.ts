@@ -81,21 +81,18 @@ export function compilePathGlobs(
 
 /**
  * A text that every path matching the (normalised, absolute or `**`-led)
- * glob `pat` contains: its directory before the first wildcard, as a prefix
- * (`/srv/app/**` also matches `/srv/app`, so the last '/' is left out), or
- * else its longest segment without a wildcard (`.ssh` in the credentials
- * deny-list's ssh glob). Undefined when the glob has syntax whose matches
- * are harder to bound (braces, brackets, extglobs, escapes, negation) or no
- * literal at all.
+ * glob `pat` contains: its literal base directory as picomatch scans it, as
+ * a prefix (`/srv/app` for `/srv/app/**`, which also matches `/srv/app`
+ * itself), or else, for a glob with no base, its longest segment without a
+ * wildcard (`.ssh` in the credentials deny-list's ssh glob). Undefined for a
+ * negated glob, one with escapes, or one with no base whose syntax is harder
+ * to bound (braces, brackets, extglobs).
  */
 export function necessaryText(pat: string): { prefix: boolean; text: string } | undefined {
-  if (/[{}[\]()!\\+@]/.test(pat)) return undefined;
-  const wild = pat.search(/[*?]/);
-  if (wild === -1) return { prefix: true, text: pat };
-  if (wild > 0) {
-    const dir = pat.lastIndexOf('/', wild);
-    if (dir > 0) return { prefix: true, text: pat.slice(0, dir) };
-  }
+  const scan = picomatch.scan(pat);
+  if (scan.negated || pat.includes('\\')) return undefined;
+  if (scan.base !== '' && scan.base !== '/') return { prefix: true, text: scan.base };
+  if (/[{}[\]()!+@]/.test(pat)) return undefined;
   let best = '';
   for (const seg of pat.split('/')) if (!/[*?]/.test(seg) && seg.length > best.length) best = seg;
   return best === '' ? undefined : { prefix: false, text: best };

@@ -62,12 +62,14 @@ t.test('fs globs: the literal pre-test never changes what a glob matches', async
   const patterns = [
     '/srv/app/**', '/srv/app', '/srv/app/*.txt', '/proc/*/environ', '**/.ssh/**', '**/.npmrc', '**/id_*', '/etc/shadow',
     '/srv/**/secret', '/tmp/up?oad/**', '/srv/{a,b}/**', '**/*.pem', '/**', '**', '/srv/app/[ab]*',
+    '**/{id_rsa,id_dsa}', '**/@(.env|.netrc)', '/srv/@(a|c)/x', '/etc/shadow',
   ];
   const paths = [
     '/srv/app', '/srv/app/', '/srv/app/x.txt', '/srv/app/d/x.txt', '/srv/apple', '/srv/ap', '/proc/1/environ', '/proc/self/environ',
     '/proc/1/2/environ', '/home/u/.ssh', '/home/u/.ssh/id_rsa', '/.ssh', '/home/u/.sshd/x', '/home/u/x.ssh', '/home/u/.npmrc',
     '/home/u/.npmrc.bak', '/home/u/id_ed25519', '/etc/shadow', '/etc/shadow-', '/srv/x/y/secret', '/srv/secret', '/tmp/upload/a',
-    '/tmp/up/oad/a', '/srv/a/x', '/srv/c/x', '/k/cert.pem', '/', '/srv/app/a1', '/srv/app/c1',
+    '/tmp/up/oad/a', '/srv/a/x', '/srv/c/x', '/k/cert.pem', '/', '/srv/app/a1', '/srv/app/c1', '/home/u/.ssh/id_dsa',
+    '/home/u/.env', '/home/u/.netrc', '/home/u/.envrc',
   ];
   const ctx = { problem: () => t.fail('no problem expected'), list: (v: unknown) => v as string[] } as unknown as Parameters<typeof compilePathGlobs>[1];
   let disagreements = 0;
@@ -86,7 +88,8 @@ t.test('fs globs: the literal pre-test never changes what a glob matches', async
   t.same(necessaryText('/srv/app/**'), { prefix: true, text: '/srv/app' });
   t.same(necessaryText('**/.ssh/**'), { prefix: false, text: '.ssh' });
   t.same(necessaryText('/proc/*/environ'), { prefix: true, text: '/proc' });
-  t.equal(necessaryText('/srv/{a,b}/**'), undefined, 'braces: no pre-test');
+  t.same(necessaryText('/srv/{a,b}/**'), { prefix: true, text: '/srv' }, 'braces after the base: the base');
+  t.equal(necessaryText('**/{id_rsa,id_dsa}'), undefined, 'braces with no base: no pre-test');
   t.equal(necessaryText('**'), undefined);
 });
 
