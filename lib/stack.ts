@@ -20,13 +20,11 @@ const MAX_FRAMES = 32;
 const ownRoot = path.basename(path.dirname(__dirname)) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
 const ownRootSep = ownRoot + path.sep;
 
+// Palisade's own files are told by their path below its root, not by whether the path holds a
+// node_modules directory: installed, the root itself is <app>/node_modules/palisade (its own
+// dependencies, below <root>/node_modules, are not under dist/ or lib/ and stay packages).
 function isInternal(file: string): boolean {
-  return (
-    file.startsWith('node:') ||
-    file.startsWith('internal/') ||
-    !path.isAbsolute(file) ||
-    (file.startsWith(ownRootSep) && !file.includes(`${path.sep}node_modules${path.sep}`) && isOwnFile(file))
-  );
+  return file.startsWith('node:') || file.startsWith('internal/') || !path.isAbsolute(file) || (file.startsWith(ownRootSep) && isOwnFile(file));
 }
 
 // Palisade's own compiled files (dist/lib, dist/hooks) and shimmer/RITM wrappers are never the caller.
