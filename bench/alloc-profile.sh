@@ -9,6 +9,7 @@
 #   bench/alloc-profile.sh                  # bare and block + default
 #   bench/alloc-profile.sh bare default strict monitor
 #   bench/alloc-profile.sh default@bench/.tmp/before/dist default   # two builds
+#   BENCH_HEAP_BY=function bench/alloc-profile.sh bare default     # by allocating function, not by file
 #
 # Needs PostgreSQL at 127.0.0.1:5432 (user postgres, db test) and a build
 # (npm run build). About 15 s per configuration with the defaults.

@@ -11,6 +11,7 @@ const session = new inspector.Session();
 session.connect();
 const root = path.resolve(__dirname, '..', '..') + path.sep;
 let running = false;
+const byFunction = process.env.BENCH_HEAP_BY === 'function';
 
 /** node_modules packages as nm:<name>, Node's own code as one row, the rest relative to the repository. */
 function owner(url) {
@@ -35,7 +36,9 @@ process.on('SIGUSR2', () => {
     if (err) throw err;
     const bytes = {};
     const walk = (node) => {
-      const o = owner(node.callFrame.url);
+      const f = node.callFrame;
+      // BENCH_HEAP_BY=function: one row per allocating function (and line), to find which site to change.
+      const o = byFunction ? `${owner(f.url)} ${f.functionName || '(anonymous)'}:${f.lineNumber + 1}` : owner(f.url);
       bytes[o] = (bytes[o] ?? 0) + node.selfSize;
       for (const c of node.children) walk(c);
     };
