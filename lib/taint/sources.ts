@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestScope } from '../context';
 import type { TaintInput } from '../types';
-import { CHAR_CLASSES, CH_NONWORD, classify, formsOf } from './decode';
+import { CHAR_CLASSES, CH_NONWORD, classify, formsOf, type DecodedForm } from './decode';
 
 /**
  * Turning a request into taint inputs, each with its source path. Limits keep
@@ -14,6 +14,42 @@ const MAX_VALUE = 16 * 1024;
 /** Shared by every input taken as sent (most of them): nothing is allocated for "no decoding". */
 const AS_SENT: readonly string[] = Object.freeze([]);
 
+/** What `add` works out from a value alone: its `classify` result and decoded forms (both immutable). */
+interface Reading {
+  readonly cls: number;
+  readonly forms: readonly DecodedForm[];
+}
+
+/*
+ * Readings of values that come back request after request: the keys of
+ * parsed bodies and queries (an API's field names) and header values (a
+ * client's user agent, content type, accept lists). Reading one costs a pass
+ * over its characters and, for a word, a base64 trial decode; a hit costs
+ * one hash lookup. Body and query values are mostly unique (names, emails,
+ * ids) and are read afresh, so that misses do not churn the map. Bounded:
+ * cleared when full, so a client sending new keys each time costs only its
+ * own misses.
+ */
+const readings = new Map<string, Reading>();
+const MAX_READINGS = 1024;
+const MAX_READING_LEN = 256;
+
+function readingOf(value: string): Reading {
+  const cls = classify(value);
+  return { cls, forms: formsOf(value, cls) };
+}
+
+function rememberedReading(value: string): Reading {
+  if (value.length > MAX_READING_LEN) return readingOf(value);
+  let r = readings.get(value);
+  if (r === undefined) {
+    r = readingOf(value);
+    if (readings.size >= MAX_READINGS) readings.clear();
+    readings.set(value, r);
+  }
+  return r;
+}
+
 /** Collector that adds each value and its decoded forms, within bounds. */
 export class InputList {
   readonly items: TaintInput[] = [];
@@ -25,14 +61,16 @@ export class InputList {
    */
   readonly nonWord: TaintInput[] = [];
 
-  add(source: string, raw: string): void {
+  /** `repeats`: a key or header value, whose reading is remembered across requests (`readings`). */
+  add(source: string, raw: string, repeats = false): void {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
-    const cls = classify(value);
+    const reading = repeats ? rememberedReading(value) : readingOf(value);
+    const cls = reading.cls;
     const input: TaintInput = { source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES };
     this.items.push(input);
     if ((cls & CH_NONWORD) !== 0) this.nonWord.push(input);
-    const forms = formsOf(value, cls);
+    const forms = reading.forms;
     for (let i = 0; i < forms.length && this.items.length < MAX_INPUTS; i++) {
       const f = forms[i]!;
       const form: TaintInput = { source, value: f.value, decoding: f.decoding, chars: f.chars };
@@ -55,7 +93,7 @@ export class InputList {
       for (const k of Object.keys(v)) {
         if (this.items.length >= MAX_INPUTS) return;
         const src = prefix === '' ? k : `${prefix}.${k}`;
-        if (k.length > 1) this.add(`${src}:key`, k);
+        if (k.length > 1) this.add(`${src}:key`, k, true);
         this.addTree(src, (v as Record<string, unknown>)[k], depth + 1);
       }
     } else if (Buffer.isBuffer(v) && v.length > 0) {
@@ -93,7 +131,7 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): In
     list.addTree('query', parsedQuery);
   } else if (q !== -1) {
     for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
-      if (k.length > 1) list.add(`query.${k}:key`, k);
+      if (k.length > 1) list.add(`query.${k}:key`, k, true);
       list.add(`query.${k}`, v);
     }
   }
@@ -102,8 +140,8 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): In
   for (const name of Object.keys(h)) {
     if (name === 'cookie') continue;
     const v = h[name];
-    if (typeof v === 'string') list.add(`headers.${name}`, v);
-    else if (Array.isArray(v)) for (const x of v) list.add(`headers.${name}`, x);
+    if (typeof v === 'string') list.add(`headers.${name}`, v, true);
+    else if (Array.isArray(v)) for (const x of v) list.add(`headers.${name}`, x, true);
   }
   const cookie = h.cookie;
   if (typeof cookie === 'string') {
@@ -145,7 +183,7 @@ export function rawBodyList(scope: RequestScope): InputList {
   }
   if (type.includes('x-www-form-urlencoded')) {
     for (const [k, v] of new URLSearchParams(text)) {
-      if (k.length > 1) list.add(`body.${k}:key`, k);
+      if (k.length > 1) list.add(`body.${k}:key`, k, true);
       list.add(`body.${k}`, v);
     }
     return list;

@@ -1,0 +1,55 @@
+import t from 'tap';
+import type { IncomingMessage } from 'node:http';
+import { baseInputs, treeInputs } from '../../lib/taint/sources';
+import { charsOf, decodedForms } from '../../lib/taint/decode';
+import type { TaintInput } from '../../lib/types';
+
+// Keys and header values are read once and remembered across requests (sources.ts, `readings`):
+// every later request must get exactly what a fresh reading gives, decoded forms included.
+
+const semicolonB64 = Buffer.from("'; rm -rf /").toString('base64');
+const traversalB64 = Buffer.from('../../etc/passwd').toString('base64');
+
+function request(headers: Record<string, string>, url = '/x'): IncomingMessage {
+  return { url, headers } as unknown as IncomingMessage;
+}
+
+/** What extraction must give for one value: the value as sent, then each decoded form. */
+function expected(source: string, value: string): Array<Pick<TaintInput, 'source' | 'value' | 'decoding' | 'chars'>> {
+  return [
+    { source, value, decoding: [], chars: charsOf(value) },
+    ...decodedForms(value).map((f) => ({ source, value: f.value, decoding: f.decoding, chars: f.chars })),
+  ];
+}
+
+function pick(inputs: readonly TaintInput[], source: string): Array<Pick<TaintInput, 'source' | 'value' | 'decoding' | 'chars'>> {
+  return inputs.filter((i) => i.source === source).map((i) => ({ source: i.source, value: i.value, decoding: [...i.decoding], chars: i.chars }));
+}
+
+t.test('a remembered key reads as a fresh one, decoded forms included', async (t) => {
+  const body = { [traversalB64]: 1, 'a%27b': 'v', plain: 'x' };
+  for (let round = 0; round < 3; round++) {
+    const inputs = treeInputs('body', body);
+    t.same(pick(inputs, `body.${traversalB64}:key`), expected(`body.${traversalB64}:key`, traversalB64), `base64 key, round ${round}`);
+    t.same(pick(inputs, 'body.a%27b:key'), expected('body.a%27b:key', 'a%27b'), `url-encoded key, round ${round}`);
+    t.ok(pick(inputs, `body.${traversalB64}:key`).some((i) => i.value === '../../etc/passwd'), 'the decoded form is there');
+  }
+});
+
+t.test('a remembered header value reads as a fresh one, in every request', async (t) => {
+  for (let round = 0; round < 3; round++) {
+    const inputs = baseInputs(request({ 'x-token': semicolonB64, accept: 'text/html', 'user-agent': 'curl/8.5.0' }));
+    t.same(pick(inputs, 'headers.x-token'), expected('headers.x-token', semicolonB64), `round ${round}`);
+    t.ok(inputs.some((i) => i.source === 'headers.x-token' && i.value === "'; rm -rf /" && i.decoding.join() === 'base64'));
+    t.same(pick(inputs, 'headers.user-agent'), expected('headers.user-agent', 'curl/8.5.0'));
+  }
+});
+
+t.test('the memory is bounded: after many new keys, old ones still read right', async (t) => {
+  for (let i = 0; i < 3000; i++) treeInputs('body', { [`k${i}%2F`]: 1 });
+  const inputs = treeInputs('body', { [traversalB64]: 1 });
+  t.same(pick(inputs, `body.${traversalB64}:key`), expected(`body.${traversalB64}:key`, traversalB64));
+  const long = 'A'.repeat(300) + '%27';
+  const again = treeInputs('body', { [long]: 1 });
+  t.same(pick(again, `body.${long}:key`), expected(`body.${long}:key`, long), 'a key too long to remember is read afresh');
+});
