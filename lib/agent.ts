@@ -1,7 +1,7 @@
 import { resolveConfig, type Config, type ConfigError } from './config';
 import { currentScope, type Scope } from './context';
 import { actionFor } from './decide';
-import { detectorFor } from './detectors';
+import { attackKindOf, detectorFor } from './detectors';
 import { analyzeSql } from './detectors/sql/analyze';
 import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
@@ -23,6 +23,14 @@ interface AgentState {
   policy: PolicyEngine | undefined;
   /** Operations that are inspected even outside a request (policy sections, metadata SSRF). */
   alwaysInspect: Set<OperationName>;
+  /**
+   * Operations that are judged at all: their detector's kind is not `off`, or
+   * the policy has rules for them. The others skip everything, inside a
+   * request too: a kind switched off costs nothing (no extraction, no check).
+   */
+  judged: Set<OperationName>;
+  /** Operations whose detector runs (its kind is not `off`). */
+  detected: Set<OperationName>;
 }
 
 let state: AgentState | undefined;
@@ -41,15 +49,23 @@ export interface StartResult {
 export function initAgent(config: Config, policy: PolicyEngine | undefined): AgentState {
   const reporter = new Reporter({ log: config.log, eventsPerSecond: config.eventsPerSecond, trustProxy: config.trustProxy });
   const alwaysInspect = new Set<OperationName>();
-  // Cloud-metadata addresses are reported even outside a request: a
-  // compromised dependency needs no request input to steal credentials.
-  alwaysInspect.add('net.connect');
-  if (policy !== undefined) {
-    for (const op of ['fs.read', 'fs.write', 'process.spawn', 'net.connect', 'sql.query', 'code.eval'] as const) {
-      if (policy.restricts(op)) alwaysInspect.add(op);
+  const judged = new Set<OperationName>();
+  const detected = new Set<OperationName>();
+  for (const op of ['fs.read', 'fs.write', 'process.spawn', 'net.connect', 'sql.query', 'code.eval'] as const) {
+    // Without a policy every detector runs and the global mode (read per call) decides.
+    if (policy === undefined || policy.injectionMode(attackKindOf(op)) !== 'off') {
+      detected.add(op);
+      judged.add(op);
+    }
+    if (policy?.restricts(op) === true) {
+      alwaysInspect.add(op);
+      judged.add(op);
     }
   }
-  state = { config, reporter, policy, alwaysInspect };
+  // Cloud-metadata addresses are reported even outside a request: a
+  // compromised dependency needs no request input to steal credentials.
+  if (detected.has('net.connect')) alwaysInspect.add('net.connect');
+  state = { config, reporter, policy, alwaysInspect, judged, detected };
   return state;
 }
 
@@ -81,7 +97,9 @@ export function inspection(name: OperationName): Scope | undefined | typeof SKIP
   const s = state;
   if (s === undefined || s.config.mode === 'off') return SKIP;
   const scope = currentScope();
-  return scope !== undefined || s.alwaysInspect.has(name) ? scope : SKIP;
+  // alwaysInspect is a subset of judged: outside a request the fast path asks one Set, as before.
+  if (scope === undefined) return s.alwaysInspect.has(name) ? undefined : SKIP;
+  return s.judged.has(name) ? scope : SKIP;
 }
 
 /** Whether servers should open request scopes at all (started and not off). Hooks ask this instead of reading modes. */
@@ -146,16 +164,11 @@ export function inspect(op: Operation, caller: FirstLook | undefined, scope: Sco
   if (s === undefined) return undefined;
   try {
     if (faultInjector !== undefined) faultInjector(op);
-    if (scope !== undefined) {
-      const finding = runDetector(op, scope);
+    if (s.detected.has(op.name)) {
+      // Outside a request only what needs no taint: cloud-metadata access.
+      const finding = scope !== undefined ? runDetector(op, scope) : op.name === 'net.connect' ? outsideRequestFinding(op) : undefined;
       if (finding !== undefined) {
         const err = onFinding(s, op, scope, finding);
-        if (err !== undefined) return err;
-      }
-    } else if (op.name === 'net.connect') {
-      const finding = outsideRequestFinding(op);
-      if (finding !== undefined) {
-        const err = onFinding(s, op, undefined, finding);
         if (err !== undefined) return err;
       }
     }

@@ -1,4 +1,4 @@
-import type { Detector, OperationName } from '../types';
+import type { AttackKind, Detector, OperationName } from '../types';
 import { detectCodeInjection } from './code';
 import { detectCommandInjection } from './command';
 import { detectPathTraversal, detectPathTraversalWrite } from './path';
@@ -20,4 +20,18 @@ const registry: { [N in OperationName]?: Detector<N> } = {
 
 export function detectorFor<N extends OperationName>(name: N): Detector<N> | undefined {
   return registry[name] as Detector<N> | undefined;
+}
+
+/** The one attack kind each operation's detector reports: its `injection.<kind>` switch turns the detector off. */
+const kinds: Record<OperationName, AttackKind> = {
+  'process.spawn': 'command_injection',
+  'code.eval': 'code_injection',
+  'fs.read': 'path_traversal',
+  'fs.write': 'path_traversal',
+  'sql.query': 'sql_injection',
+  'net.connect': 'ssrf',
+};
+
+export function attackKindOf(name: OperationName): AttackKind {
+  return kinds[name];
 }
