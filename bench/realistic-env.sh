@@ -33,6 +33,7 @@ configure() {
     als) PRELOAD=(--require ./bench/apps/als-floor.js) ;;
     monitor) PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=monitor) ;;
     default) PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=block PALISADE_POLICY=policies/default.yaml) ;;
+    machinery) PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=block PALISADE_POLICY=bench/policies/no-detection.yaml) ;;
     strict) PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=block PALISADE_POLICY=bench/policies/strict-bench.yaml) ;;
     *) echo "unknown configuration $1" >&2; exit 2 ;;
   esac
