@@ -39,6 +39,8 @@ interface Sample {
   newSpace: number;
   /** rss again after two full GCs: without the garbage that waits in the old generation. */
   rssAfterGc: number;
+  /** Mean RSS over the timed run, sampled from /proc; undefined where /proc cannot tell. */
+  rssDuring: number | undefined;
   /** App process CPU time (user + system) per request, µs. */
   cpu: number;
   /** The app's main thread alone, µs per request; undefined where /proc cannot tell. */
@@ -71,13 +73,26 @@ async function once(port: number, pid: number | undefined, route: Route, seconds
   const before = await memoryOf(port);
   const mainBefore = mainThreadCpuMicros(pid);
   const rate = rateFromEnv();
-  const r = await load(port, route, { seconds, connections, ...(rate !== undefined && seconds > 1 ? { rate } : {}) });
+  // RSS read once, after the run, lands at a random point of the collector's sawtooth (old-generation
+  // garbage comes and goes by tens of MB): the mean of samples taken through the run does not.
+  const rssSamples: number[] = [];
+  const sampler = setInterval(() => {
+    const v = residentBytes(pid);
+    if (v !== undefined) rssSamples.push(v);
+  }, 100);
+  let r: LoadResult;
+  try {
+    r = await load(port, route, { seconds, connections, ...(rate !== undefined && seconds > 1 ? { rate } : {}) });
+  } finally {
+    clearInterval(sampler);
+  }
   const after = await memoryOf(port);
   const mainAfter = mainThreadCpuMicros(pid);
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${route.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   const requests = Math.max(1, r.requests);
   return {
     ...r,
+    rssDuring: rssSamples.length === 0 ? undefined : rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length,
     cpu: (after.cpuMicros - before.cpuMicros) / requests,
     main: mainBefore === undefined || mainAfter === undefined ? undefined : (mainAfter - mainBefore) / requests,
   };
@@ -97,6 +112,17 @@ function mainThreadCpuMicros(pid: number | undefined): number | undefined {
     // Fields after the parenthesised name, from field 3 (state): utime is field 14, stime 15.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's resident set in bytes, read from outside (Linux /proc; undefined elsewhere). */
+function residentBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? undefined : Number(m[1]) * 1024;
   } catch {
     return undefined;
   }
@@ -167,6 +193,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     const bareRss = median(bare.map((s) => s.rss));
     const bareRest = median(bare.map((s) => s.rss - s.newSpace));
     const bareGc = median(bare.map((s) => s.rssAfterGc));
+    const bareDuring = medianOf(bare.map((s) => s.rssDuring));
     const bareCpu = median(bare.map((s) => s.cpu));
     const bareMain = medianOf(bare.map((s) => s.main));
     for (const config of configs) {
@@ -177,6 +204,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       const rest = median(s.map((x) => x.rss - x.newSpace));
       const cpu = median(s.map((x) => x.cpu));
       const main = medianOf(s.map((x) => x.main));
+      const during = medianOf(s.map((x) => x.rssDuring));
       rows.push({
         app: path.basename(o.script, '.js'),
         route: route.name,
@@ -194,6 +222,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
         'young gen MB': fmt(median(s.map((x) => x.newSpace)) / 1048576, 0),
         'RSS Δ beyond young gen MB': config.name === configs[0]!.name ? '' : fmt((rest - bareRest) / 1048576, 1),
         'RSS Δ after full GC MB': config.name === configs[0]!.name ? '' : fmt((median(s.map((x) => x.rssAfterGc)) - bareGc) / 1048576, 1),
+        'RSS Δ mean during run MB': config.name === configs[0]!.name ? '' : during === undefined || bareDuring === undefined ? '–' : fmt((during - bareDuring) / 1048576, 1),
       });
     }
   }

@@ -69,7 +69,9 @@ async function macro(): Promise<BenchResult> {
         'alive per request. A run that catches one configuration before that step and another after it differs by the step ' +
         '(16 or 32 MB) in RSS; RSS Δ beyond young gen leaves it out. RSS Δ after full GC is read once more after two forced ' +
         'full GCs (the apps run with --expose-gc): without the garbage that waits in the old generation for V8\'s next full ' +
-        'collection, which on Node 20 is most of the difference (docs/performance.md, RSS on Node 20).',
+        'collection, which on Node 20 is most of the difference (docs/performance.md, RSS on Node 20). RSS Δ mean during run ' +
+        'is the mean of RSS sampled from /proc every 100 ms through the timed run, against bare\'s: the columns above read ' +
+        'RSS once, at whatever point of the collector\'s sawtooth the run ended, and move by ±10 MB from run to run.',
     );
     const events = palisadeEventsSince(before);
     notes.push(
