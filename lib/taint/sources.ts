@@ -22,17 +22,29 @@ interface Reading {
 
 /*
  * Readings of values that come back request after request: the keys of
- * parsed bodies and queries (an API's field names) and header values (a
- * client's user agent, content type, accept lists). Reading one costs a pass
- * over its characters and, for a word, a base64 trial decode; a hit costs
- * one hash lookup. Body and query values are mostly unique (names, emails,
- * ids) and are read afresh, so that misses do not churn the map. Bounded:
- * cleared when full, so a client sending new keys each time costs only its
- * own misses.
+ * parsed bodies and queries (an API's field names) and the values of the
+ * headers that describe a client (user agent, content type, accept lists).
+ * Reading one costs a pass over its characters and, for a word, a base64
+ * trial decode; a hit costs one hash lookup. Body and query values are mostly
+ * unique (names, emails, ids) and are read afresh, so that misses do not
+ * churn the map; so are other headers, which may carry credentials
+ * (authorization, API keys) that must not outlive their request here.
+ * Bounded: cleared when full, so a client sending new keys each time costs
+ * only its own misses.
  */
+const REMEMBERED_HEADERS: ReadonlySet<string> = new Set([
+  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'content-type', 'connection', 'origin',
+  'referer', 'cache-control', 'pragma', 'dnt', 'upgrade-insecure-requests', 'x-requested-with', 'sec-ch-ua',
+  'sec-ch-ua-mobile', 'sec-ch-ua-platform', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user',
+]);
 const readings = new Map<string, Reading>();
 const MAX_READINGS = 1024;
 const MAX_READING_LEN = 256;
+
+/** Test seam: whether `value`'s reading is remembered. */
+export function __remembered(value: string): boolean {
+  return readings.has(value);
+}
 
 function readingOf(value: string): Reading {
   const cls = classify(value);
@@ -140,8 +152,9 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): In
   for (const name of Object.keys(h)) {
     if (name === 'cookie') continue;
     const v = h[name];
-    if (typeof v === 'string') list.add(`headers.${name}`, v, true);
-    else if (Array.isArray(v)) for (const x of v) list.add(`headers.${name}`, x, true);
+    const repeats = REMEMBERED_HEADERS.has(name);
+    if (typeof v === 'string') list.add(`headers.${name}`, v, repeats);
+    else if (Array.isArray(v)) for (const x of v) list.add(`headers.${name}`, x, repeats);
   }
   const cookie = h.cookie;
   if (typeof cookie === 'string') {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import { baseInputs, treeInputs } from '../../lib/taint/sources';
+import { __remembered, baseInputs, treeInputs } from '../../lib/taint/sources';
 import { charsOf, decodedForms } from '../../lib/taint/decode';
 import type { TaintInput } from '../../lib/types';
 
@@ -38,11 +38,22 @@ t.test('a remembered key reads as a fresh one, decoded forms included', async (t
 
 t.test('a remembered header value reads as a fresh one, in every request', async (t) => {
   for (let round = 0; round < 3; round++) {
-    const inputs = baseInputs(request({ 'x-token': semicolonB64, accept: 'text/html', 'user-agent': 'curl/8.5.0' }));
-    t.same(pick(inputs, 'headers.x-token'), expected('headers.x-token', semicolonB64), `round ${round}`);
-    t.ok(inputs.some((i) => i.source === 'headers.x-token' && i.value === "'; rm -rf /" && i.decoding.join() === 'base64'));
+    const inputs = baseInputs(request({ accept: semicolonB64, 'user-agent': 'curl/8.5.0', 'x-token': traversalB64 }));
+    t.same(pick(inputs, 'headers.accept'), expected('headers.accept', semicolonB64), `round ${round}`);
+    t.ok(inputs.some((i) => i.source === 'headers.accept' && i.value === "'; rm -rf /" && i.decoding.join() === 'base64'));
     t.same(pick(inputs, 'headers.user-agent'), expected('headers.user-agent', 'curl/8.5.0'));
+    t.same(pick(inputs, 'headers.x-token'), expected('headers.x-token', traversalB64), 'a header not remembered reads the same');
   }
+  t.ok(__remembered(semicolonB64) && __remembered('curl/8.5.0'), 'client-describing headers are remembered');
+});
+
+t.test('credentials are not kept beyond their request', async (t) => {
+  const token = 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+  const inputs = baseInputs(request({ authorization: token, 'x-api-key': 'sk_live_51H8abc', cookie: 'sid=s3cr3t' }));
+  t.ok(inputs.some((i) => i.source === 'headers.authorization' && i.value === token), 'still an input');
+  t.notOk(__remembered(token), 'authorization is read afresh, not kept');
+  t.notOk(__remembered('sk_live_51H8abc'), 'nor another header that may hold a key');
+  t.notOk(__remembered('s3cr3t'), 'nor a cookie');
 });
 
 t.test('the memory is bounded: after many new keys, old ones still read right', async (t) => {
