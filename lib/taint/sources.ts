@@ -73,7 +73,7 @@ export class InputList {
    */
   readonly nonWord: TaintInput[] = [];
 
-  /** `repeats`: a key or header value, whose reading is remembered across requests (`readings`). */
+  /** `repeats`: a key, or the value of a client-describing header, whose reading is remembered across requests (`readings`). */
   add(source: string, raw: string, repeats = false): void {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
