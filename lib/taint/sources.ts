@@ -28,13 +28,14 @@ interface Reading {
  * trial decode; a hit costs one hash lookup. Body and query values are mostly
  * unique (names, emails, ids) and are read afresh, so that misses do not
  * churn the map; so are other headers, which may carry credentials
- * (authorization, API keys) that must not outlive their request here.
+ * (authorization, API keys, a referer's query string) that must not outlive
+ * their request here.
  * Bounded: cleared when full, so a client sending new keys each time costs
  * only its own misses.
  */
 const REMEMBERED_HEADERS: ReadonlySet<string> = new Set([
   'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'content-type', 'connection', 'origin',
-  'referer', 'cache-control', 'pragma', 'dnt', 'upgrade-insecure-requests', 'x-requested-with', 'sec-ch-ua',
+  'cache-control', 'pragma', 'dnt', 'upgrade-insecure-requests', 'x-requested-with', 'sec-ch-ua',
   'sec-ch-ua-mobile', 'sec-ch-ua-platform', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user',
 ]);
 const readings = new Map<string, Reading>();
@@ -46,16 +47,12 @@ export function __remembered(value: string): boolean {
   return readings.has(value);
 }
 
-function readingOf(value: string): Reading {
-  const cls = classify(value);
-  return { cls, forms: formsOf(value, cls) };
-}
-
+/** The remembered reading of `value` (at most MAX_READING_LEN characters), read now if it is not yet. */
 function rememberedReading(value: string): Reading {
-  if (value.length > MAX_READING_LEN) return readingOf(value);
   let r = readings.get(value);
   if (r === undefined) {
-    r = readingOf(value);
+    const cls = classify(value);
+    r = { cls, forms: formsOf(value, cls) };
     if (readings.size >= MAX_READINGS) readings.clear();
     readings.set(value, r);
   }
@@ -77,12 +74,20 @@ export class InputList {
   add(source: string, raw: string, repeats = false): void {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
-    const reading = repeats ? rememberedReading(value) : readingOf(value);
-    const cls = reading.cls;
+    let cls: number;
+    let forms: readonly DecodedForm[];
+    if (repeats && value.length <= MAX_READING_LEN) {
+      const r = rememberedReading(value);
+      cls = r.cls;
+      forms = r.forms;
+    } else {
+      // Read in place: most values are read once, and need no object to carry the reading.
+      cls = classify(value);
+      forms = formsOf(value, cls);
+    }
     const input: TaintInput = { source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES };
     this.items.push(input);
     if ((cls & CH_NONWORD) !== 0) this.nonWord.push(input);
-    const forms = reading.forms;
     for (let i = 0; i < forms.length && this.items.length < MAX_INPUTS; i++) {
       const f = forms[i]!;
       const form: TaintInput = { source, value: f.value, decoding: f.decoding, chars: f.chars };

@@ -49,11 +49,14 @@ t.test('a remembered header value reads as a fresh one, in every request', async
 
 t.test('credentials are not kept beyond their request', async (t) => {
   const token = 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
-  const inputs = baseInputs(request({ authorization: token, 'x-api-key': 'sk_live_51H8abc', cookie: 'sid=s3cr3t' }));
+  const reset = 'https://shop.example/reset?token=9f8e7d6c5b4a';
+  const inputs = baseInputs(request({ authorization: token, 'x-api-key': 'sk_live_51H8abc', cookie: 'sid=s3cr3t', referer: reset }));
   t.ok(inputs.some((i) => i.source === 'headers.authorization' && i.value === token), 'still an input');
   t.notOk(__remembered(token), 'authorization is read afresh, not kept');
   t.notOk(__remembered('sk_live_51H8abc'), 'nor another header that may hold a key');
   t.notOk(__remembered('s3cr3t'), 'nor a cookie');
+  t.notOk(__remembered(reset), "nor a referer, whose query string may hold a token");
+  t.same(pick(inputs, 'headers.referer'), expected('headers.referer', reset), 'which is still read in full');
 });
 
 t.test('the memory is bounded: after many new keys, old ones still read right', async (t) => {
