@@ -21,16 +21,16 @@ interface Reading {
 }
 
 /*
- * Readings of values that come back request after request: the keys of
- * parsed bodies and queries (an API's field names) and the values of the
- * headers that describe a client (user agent, content type, accept lists).
+ * Readings of values that come back request after request: the values of
+ * the headers that describe a client (user agent, content type, accept
+ * lists). Keys are remembered on their source node instead (SourceNode).
  * Reading one costs a pass over its characters and, for a word, a base64
  * trial decode; a hit costs one hash lookup. Body and query values are mostly
  * unique (names, emails, ids) and are read afresh, so that misses do not
  * churn the map; so are other headers, which may carry credentials
  * (authorization, API keys, a referer's query string) that must not outlive
  * their request here.
- * Bounded: cleared when full, so a client sending new keys each time costs
+ * Bounded: cleared when full, so a client sending new values each time costs
  * only its own misses.
  */
 const REMEMBERED_HEADERS: ReadonlySet<string> = new Set([
@@ -59,6 +59,101 @@ function rememberedReading(value: string): Reading {
   return r;
 }
 
+/*
+ * Source names, interned across requests. A request's inputs are named by
+ * where they sit ('body.address.city', 'body.items[0].sku:key'); an API's
+ * bodies and queries have the same fields request after request, so each
+ * name is built once, as a node of this tree, rather than concatenated for
+ * every input of every request (the concatenation and the strings it made
+ * were a fifth of extraction's cost). A key's own inputs (the key and its
+ * decoded forms) are immutable and kept on its node, so a known key costs a
+ * map lookup and no allocation. Bounded like `readings`: at MAX_NODES the
+ * tree is dropped and regrown, and a name too long to keep (a key that is
+ * data) makes a node that is not kept, nor are its children.
+ */
+const MAX_NODES = 4096;
+const MAX_NODE_NAME = 256;
+let nodeCount = 0;
+
+class SourceNode {
+  private children: Map<string | number, SourceNode> | undefined = undefined;
+  private keyList: readonly TaintInput[] | undefined = undefined;
+  /** For a remembered header: its last value and the inputs read from it (the same value comes back on most requests). */
+  lastValue: string | undefined = undefined;
+  lastInputs: readonly TaintInput[] | undefined = undefined;
+
+  constructor(
+    readonly name: string,
+    /** Whether children are kept: false below a name too long to keep, or when not in the tree at all. */
+    private readonly keeps: boolean,
+    /** The tree's generation this node belongs to (see `resetTree`): an older node keeps no more children. */
+    private readonly generation: number,
+  ) {}
+
+  child(k: string | number): SourceNode {
+    const known = this.children?.get(k);
+    if (known !== undefined) return known;
+    const name = typeof k === 'number' ? `${this.name}[${k}]` : this.name === '' ? k : `${this.name}.${k}`;
+    if (!this.keeps || this.generation !== generation || name.length > MAX_NODE_NAME) return new SourceNode(name, false, -1);
+    if (nodeCount >= MAX_NODES) {
+      resetTree();
+      return new SourceNode(name, false, -1);
+    }
+    const c = new SourceNode(name, true, generation);
+    (this.children ??= new Map()).set(k, c);
+    nodeCount++;
+    return c;
+  }
+
+  /** The inputs of this node's key `k` (the last step of its name): the key as sent, then its decoded forms. */
+  keyInputs(k: string): readonly TaintInput[] {
+    let list = this.keyList;
+    if (list === undefined) {
+      const value = k.length > MAX_VALUE ? k.slice(0, MAX_VALUE) : k;
+      const cls = classify(value);
+      const source = `${this.name}:key`;
+      const out: TaintInput[] = [{ source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES }];
+      for (const f of formsOf(value, cls)) out.push({ source, value: f.value, decoding: f.decoding, chars: f.chars });
+      list = out;
+      if (this.generation !== -1) this.keyList = list;
+    }
+    return list;
+  }
+}
+
+let generation = 0;
+function root(name: string): SourceNode {
+  return new SourceNode(name, true, generation);
+}
+let BODY = root('body');
+let QUERY = root('query');
+let PARAMS = root('params');
+let HEADERS = root('headers');
+let COOKIES = root('cookies');
+let PATH = root('path');
+
+/** Drop the whole tree: nodes already handed out stay valid for their request, but keep nothing more. */
+function resetTree(): void {
+  generation++;
+  nodeCount = 0;
+  BODY = root('body');
+  QUERY = root('query');
+  PARAMS = root('params');
+  HEADERS = root('headers');
+  COOKIES = root('cookies');
+  PATH = root('path');
+}
+
+/** The node for a tree's prefix: interned for a request's parts, a fresh one (kept only while in use) for any other label. */
+function rootFor(prefix: string): SourceNode {
+  return prefix === 'body' ? BODY : prefix === 'params' ? PARAMS : prefix === 'query' ? QUERY : new SourceNode(prefix, false, -1);
+}
+
+/** Test seam: how many source names are interned. */
+export function __sourceNodes(): number {
+  return nodeCount;
+}
+
 /** Collector that adds each value and its decoded forms, within bounds. */
 export class InputList {
   readonly items: TaintInput[] = [];
@@ -70,7 +165,7 @@ export class InputList {
    */
   readonly nonWord: TaintInput[] = [];
 
-  /** `repeats`: a key, or the value of a client-describing header, whose reading is remembered across requests (`readings`). */
+  /** `repeats`: the value of a client-describing header, whose reading is remembered across requests (`readings`). */
   add(source: string, raw: string, repeats = false): void {
     if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
@@ -96,25 +191,59 @@ export class InputList {
     }
   }
 
+  /** Inputs already read (a key's, a remembered header's): shared, never changed. */
+  private addRead(inputs: readonly TaintInput[]): void {
+    for (let i = 0; i < inputs.length && this.items.length < MAX_INPUTS; i++) {
+      const input = inputs[i]!;
+      this.items.push(input);
+      if ((input.chars! & CH_NONWORD) !== 0) this.nonWord.push(input);
+    }
+  }
+
+  /** A key (of a body, a query, a form) and its value. */
+  addField(node: SourceNode, key: string, v: unknown, depth: number): void {
+    if (key.length > 1) this.addRead(node.keyInputs(key));
+    this.addNode(node, v, depth);
+  }
+
+  /** A client-describing header's value, read once per distinct value (`readings`) and reused while it repeats. */
+  addRemembered(node: SourceNode, v: string): void {
+    if (v.length === 0 || v.length > MAX_READING_LEN) {
+      this.add(node.name, v, false);
+      return;
+    }
+    if (node.lastValue !== v || node.lastInputs === undefined) {
+      const r = rememberedReading(v);
+      const source = node.name;
+      const out: TaintInput[] = [{ source, value: v, decoding: AS_SENT, chars: r.cls & CHAR_CLASSES }];
+      for (const f of r.forms) out.push({ source, value: f.value, decoding: f.decoding, chars: f.chars });
+      node.lastValue = v;
+      node.lastInputs = out;
+    }
+    this.addRead(node.lastInputs);
+  }
+
   /** Values of parsed structures (JSON bodies, qs objects): keys are input too. */
-  addTree(prefix: string, v: unknown, depth = 0): void {
+  addTree(prefix: string, v: unknown): void {
+    this.addNode(rootFor(prefix), v, 0);
+  }
+
+  private addNode(node: SourceNode, v: unknown, depth: number): void {
     if (this.items.length >= MAX_INPUTS || depth > MAX_DEPTH) return;
-    if (typeof v === 'string') this.add(prefix, v);
-    else if (typeof v === 'number' || typeof v === 'bigint') this.add(prefix, String(v));
+    if (typeof v === 'string') this.add(node.name, v);
+    else if (typeof v === 'number' || typeof v === 'bigint') this.add(node.name, String(v));
     else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length && this.items.length < MAX_INPUTS; i++) this.addTree(`${prefix}[${i}]`, v[i], depth + 1);
+      for (let i = 0; i < v.length && this.items.length < MAX_INPUTS; i++) this.addNode(node.child(i), v[i], depth + 1);
     } else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
       // Object.keys, not for-in: for-in was 12 % faster in a micro loop on Node 20, but in an app on
       // Node 24 it kept this function from being optimised (Maglev compiled and deoptimised it on every
       // few requests: "insufficient type feedback for generic keyed access").
       for (const k of Object.keys(v)) {
         if (this.items.length >= MAX_INPUTS) return;
-        const src = prefix === '' ? k : `${prefix}.${k}`;
-        if (k.length > 1) this.add(`${src}:key`, k, true);
-        this.addTree(src, (v as Record<string, unknown>)[k], depth + 1);
+        this.addField(node.child(k), k, (v as Record<string, unknown>)[k], depth + 1);
       }
     } else if (Buffer.isBuffer(v) && v.length > 0) {
-      this.add(prefix, v.toString('utf8', 0, Math.min(v.length, MAX_VALUE)));
+      this.add(node.name, v.toString('utf8', 0, Math.min(v.length, MAX_VALUE)));
     }
   }
 }
@@ -138,7 +267,7 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): In
   }
   list.add('path', path);
   const segs = path.split('/');
-  for (let i = 0; i < segs.length; i++) if (segs[i]!.length > 0 && segs.length > 2) list.add(`path[${i}]`, segs[i]!);
+  for (let i = 0; i < segs.length; i++) if (segs[i]!.length > 0 && segs.length > 2) list.add(PATH.child(i).name, segs[i]!);
 
   // Express (qs) decorates req.query with nested objects; otherwise parse the query ourselves.
   // Without a '?' there is no query to read: express 5's req.query is a getter that parses
@@ -147,19 +276,18 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): In
   if (parsedQuery !== null && typeof parsedQuery === 'object' && Object.keys(parsedQuery).length > 0) {
     list.addTree('query', parsedQuery);
   } else if (q !== -1) {
-    for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
-      if (k.length > 1) list.add(`query.${k}:key`, k, true);
-      list.add(`query.${k}`, v);
-    }
+    for (const [k, v] of new URLSearchParams(url.slice(q + 1))) list.addField(QUERY.child(k), k, v, 1);
   }
 
   const h = req.headers;
   for (const name of Object.keys(h)) {
     if (name === 'cookie') continue;
     const v = h[name];
-    const repeats = REMEMBERED_HEADERS.has(name);
-    if (typeof v === 'string') list.add(`headers.${name}`, v, repeats);
-    else if (Array.isArray(v)) for (const x of v) list.add(`headers.${name}`, x, repeats);
+    const node = HEADERS.child(name);
+    if (typeof v === 'string') {
+      if (REMEMBERED_HEADERS.has(name)) list.addRemembered(node, v);
+      else list.add(node.name, v);
+    } else if (Array.isArray(v)) for (const x of v) list.add(node.name, x, REMEMBERED_HEADERS.has(name));
   }
   const cookie = h.cookie;
   if (typeof cookie === 'string') {
@@ -169,7 +297,7 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): In
       const name = part.slice(0, eq).trim();
       let value = part.slice(eq + 1).trim();
       if (value.length >= 2 && value[0] === '"' && value[value.length - 1] === '"') value = value.slice(1, -1);
-      list.add(`cookies.${name}`, value);
+      list.add(COOKIES.child(name).name, value);
     }
   }
   return list;
@@ -200,10 +328,7 @@ export function rawBodyList(scope: RequestScope): InputList {
     }
   }
   if (type.includes('x-www-form-urlencoded')) {
-    for (const [k, v] of new URLSearchParams(text)) {
-      if (k.length > 1) list.add(`body.${k}:key`, k, true);
-      list.add(`body.${k}`, v);
-    }
+    for (const [k, v] of new URLSearchParams(text)) list.addField(BODY.child(k), k, v, 1);
     return list;
   }
   list.add('body', text);

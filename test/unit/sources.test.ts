@@ -1,11 +1,12 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import { __remembered, baseInputs, treeInputs } from '../../lib/taint/sources';
+import { __remembered, __sourceNodes, baseInputs, treeInputs } from '../../lib/taint/sources';
 import { charsOf, decodedForms } from '../../lib/taint/decode';
 import type { TaintInput } from '../../lib/types';
 
-// Keys and header values are read once and remembered across requests (sources.ts, `readings`):
-// every later request must get exactly what a fresh reading gives, decoded forms included.
+// Keys and header values are read once and remembered across requests (sources.ts, `readings` and
+// SourceNode), and source names are interned: every later request must get exactly what a fresh
+// reading gives, decoded forms and names included.
 
 const semicolonB64 = Buffer.from("'; rm -rf /").toString('base64');
 const traversalB64 = Buffer.from('../../etc/passwd').toString('base64');
@@ -66,4 +67,38 @@ t.test('the memory is bounded: after many new keys, old ones still read right', 
   const long = 'A'.repeat(300) + '%27';
   const again = treeInputs('body', { [long]: 1 });
   t.same(pick(again, `body.${long}:key`), expected(`body.${long}:key`, long), 'a key too long to remember is read afresh');
+});
+
+t.test('interned source names are the names the inputs had, in every request', async (t) => {
+  const body = { items: [{ sku: 'SKU-1' }, { sku: 'a/../b' }], address: { city: 'London' }, x: 'y' };
+  const want = [
+    'body.items:key', 'body.items[0].sku:key', 'body.items[0].sku', 'body.items[1].sku:key', 'body.items[1].sku',
+    'body.address:key', 'body.address.city:key', 'body.address.city', 'body.x',
+  ];
+  for (let round = 0; round < 3; round++) {
+    const inputs = treeInputs('body', body);
+    t.same([...new Set(inputs.map((i) => i.source))], want, `round ${round}`);
+    t.same(pick(inputs, 'body.items[1].sku'), expected('body.items[1].sku', 'a/../b'));
+    const base = baseInputs(request({ cookie: 'sid=abc' }, '/a/b%2Fc?q=1&page=2'));
+    t.same([...new Set(base.map((i) => i.source))], ['path', 'path[1]', 'path[2]', 'path[3]', 'query.q', 'query.page:key', 'query.page', 'cookies.sid']);
+  }
+  const other = treeInputs('queue.orders', { id: 'o-1' });
+  t.same(other.map((i) => i.source), ['queue.orders.id:key', 'queue.orders.id'], 'another label is named as before');
+});
+
+t.test('a remembered header whose value changes reads the new value', async (t) => {
+  const values = ['curl/8.5.0', semicolonB64, 'curl/8.5.0', traversalB64, traversalB64];
+  for (const ua of values) {
+    const inputs = baseInputs(request({ 'user-agent': ua }));
+    t.same(pick(inputs, 'headers.user-agent'), expected('headers.user-agent', ua), ua);
+  }
+});
+
+t.test('the interned names are bounded', async (t) => {
+  for (let i = 0; i < 6000; i++) treeInputs('body', { [`field${i}`]: { [`inner${i}`]: 1 } });
+  t.ok(__sourceNodes() <= 4096, `at most 4096 names kept (${__sourceNodes()})`);
+  t.ok(__sourceNodes() > 0, 'and names are kept');
+  const long = 'k'.repeat(300);
+  const inputs = treeInputs('body', { [long]: { a: 'v' } });
+  t.same(pick(inputs, `body.${long}.a`), expected(`body.${long}.a`, 'v'), 'a name too long to keep is still built');
 });
