@@ -115,6 +115,38 @@ function hostOfInput(v: string): { host: string; port: string } | undefined {
   }
 }
 
+// What each ASCII character means in a host text, for mayNameHost. Forbidden host code points make
+// the URL parser reject the input; '\' and '%' (and non-ASCII) could become anything; the IP-spelling
+// characters are hex digits, 'x', '.', ':', '[' and ']'.
+const HC_FORBIDDEN = 1;
+const HC_WILD = 2;
+const HC_PERCENT = 4;
+const HC_DECIDES = HC_FORBIDDEN | HC_WILD | HC_PERCENT;
+const HC_DIGIT = 8;
+const HC_DOT = 16;
+const HC_COLON = 32;
+const HC_IP = 64;
+const HOST_CHARS = new Uint8Array(128);
+for (let c = 0; c <= 0x20; c++) HOST_CHARS[c] = HC_FORBIDDEN;
+for (const c of [0x3c, 0x3e, 0x5e, 0x7c, 0x7f]) HOST_CHARS[c] = HC_FORBIDDEN;
+HOST_CHARS[0x5c] = HC_WILD;
+HOST_CHARS[0x25] = HC_PERCENT;
+for (let c = 0x30; c <= 0x39; c++) HOST_CHARS[c] = HC_DIGIT | HC_IP;
+for (const c of 'abcdefxABCDEFX[]') HOST_CHARS[c.charCodeAt(0)] = HC_IP;
+HOST_CHARS[0x2e] = HC_DOT | HC_IP;
+HOST_CHARS[0x3a] = HC_COLON | HC_IP;
+
+/** The URL parser percent-decodes hosts: judge the decoded text of `v[start, end)` instead. */
+function mayNameDecodedHost(v: string, start: number, end: number, resource: NetResource, facts: HostFacts): boolean {
+  let text: string;
+  try {
+    text = decodeURIComponent(v.slice(start, end));
+  } catch {
+    return false;
+  }
+  return mayNameHost(text, resource, facts, true);
+}
+
 /**
  * Cheap pre-check before parsing an input as a URL (the parse costs a few µs
  * and a request has dozens of inputs): the input's host text must equal the
@@ -141,29 +173,39 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
     end++;
   }
   if (at !== -1) start = at + 1;
+  // One pass while the host text may still be an IP spelling, tracking whether it is digits and dots;
+  // after the first character that rules that out, only the characters that decide alone are looked for.
   let ipLike = true;
   // Digits and dots, then optionally one ':' and digits (a port).
   let digitsAndDots = true;
   let colon = -1;
-  for (let i = start; i < end; i++) {
+  let i = start;
+  for (; i < end; i++) {
     const c = v.charCodeAt(i);
-    // Forbidden host code points: the URL parser would reject the input.
-    if (c <= 0x20 || c === 0x3c || c === 0x3e || c === 0x5e || c === 0x7c || c === 0x7f) return false;
-    if (c === 0x25 && !decoded) {
-      // The URL parser percent-decodes hosts: judge the decoded text instead.
-      let text: string;
-      try {
-        text = decodeURIComponent(v.slice(start, end));
-      } catch {
-        return false;
-      }
-      return mayNameHost(text, resource, facts, true);
+    if (c >= 0x80) return true;
+    const k = HOST_CHARS[c]!;
+    if ((k & HC_DECIDES) !== 0) {
+      if ((k & HC_FORBIDDEN) !== 0) return false;
+      if ((k & HC_WILD) !== 0) return true;
+      if (!decoded) return mayNameDecodedHost(v, start, end, resource, facts);
     }
-    if (c >= 0x80 || c === 0x5c) return true;
-    if (c === 0x3a && colon === -1 && i > start) colon = i;
-    else if (!(c >= 0x30 && c <= 0x39) && !(c === 0x2e && colon === -1)) digitsAndDots = false;
-    const l = c | 0x20;
-    if (!((c >= 0x30 && c <= 0x3a) || (l >= 0x61 && l <= 0x66) || l === 0x78 || c === 0x2e || c === 0x5b || c === 0x5d)) ipLike = false;
+    if ((k & HC_COLON) !== 0 && colon === -1 && i > start) colon = i;
+    else if ((k & HC_DIGIT) === 0 && !((k & HC_DOT) !== 0 && colon === -1)) digitsAndDots = false;
+    if ((k & HC_IP) === 0) {
+      ipLike = false;
+      break;
+    }
+  }
+  if (!ipLike) {
+    for (i++; i < end; i++) {
+      const c = v.charCodeAt(i);
+      if (c >= 0x80) return true;
+      const k = HOST_CHARS[c]!;
+      if ((k & HC_DECIDES) === 0) continue;
+      if ((k & HC_FORBIDDEN) !== 0) return false;
+      if ((k & HC_WILD) !== 0) return true;
+      if (!decoded) return mayNameDecodedHost(v, start, end, resource, facts);
+    }
   }
   if (ipLike) {
     if (end === start) return false;
@@ -174,8 +216,10 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
       // `host:port` without a scheme (a Host header): a different port does not name this
       // destination. hostOfInput reads it as http, where the URL parser drops port 80.
       if (colon !== -1 && start === 0 && colon + 1 < end) {
-        const port = Number(v.slice(colon + 1, end));
+        let port = 0;
+        for (let j = colon + 1; j < end && port <= 65535; j++) port = port * 10 + v.charCodeAt(j) - 0x30;
         if (port > 65535) return false;
+        if (port !== 80 && typeof resource.port === 'number') return port === resource.port;
         if (!namesPort(port === 80 ? '' : String(port), resource)) return false;
       }
       return true;

@@ -167,6 +167,8 @@ export const attacks: SsrfCase[] = [
   ...INTERNAL_HOSTS.filter(([h]) => !h.startsWith('[') && !/^0x|^0\d|^\d+$/.test(h)).slice(0, 12).map(([h, cls]) => optionsCase(h, 80, cls)),
   ...['http://127.0.0.1:6379/', 'http://[::ffff:127.0.0.1]/', 'http://2130706433/', 'http://0x7f.1/', 'http://169.254.169.254/latest/meta-data/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://%31%32%37.0.0.1/', 'http://LocalHost./', 'http://１２７.０.０.１/']
     .map((x) => normalisedCase(x)),
+  // A name whose host text holds '%' or '\\' after its first letters: the URL parser decodes or cuts there.
+  ...['http://loc%61lhost/', 'http://api.loc%61lhost/x', 'http://localhost\\admin', 'http://LOCALHOST\\x/y'].map((x) => normalisedCase(x, 'loopback')),
   // Numeric IPv4 spellings the URL parser rewrites (read without a URL parse by the detector's fast path).
   ...INTERNAL_HOSTS.filter(([h]) => /^[0-9.]+$/.test(h)).flatMap(([h, cls]) => [normalisedCase(`http://${h}/`, cls), hostPortCase(`${h}:8080`, cls)]),
   hostPortCase('127.1.', 'loopback'),
