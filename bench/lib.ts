@@ -34,6 +34,14 @@ export const MONITOR: Configuration = { name: 'monitor', register: true, env: { 
 export const BLOCK_DEFAULT: Configuration = { name: 'block + default', register: true, env: { PALISADE_MODE: 'block', PALISADE_POLICY: path.join(ROOT, 'policies', 'default.yaml') } };
 export const BLOCK_STRICT: Configuration = { name: 'block + strict', register: true, env: { PALISADE_MODE: 'block', PALISADE_POLICY: path.join(ROOT, 'bench', 'policies', 'strict-bench.yaml') } };
 export const BASE_CONFIGS: Configuration[] = [BARE, ALS_FLOOR, MONITOR, BLOCK_DEFAULT, BLOCK_STRICT];
+/**
+ * Run only when named in BENCH_CONFIGS: Palisade in block mode with every
+ * detector off and no sections (bench/policies/no-detection.yaml). The hooks
+ * are installed and every request opens a scope, but no sink call is judged:
+ * its cost over the floor is the machinery's, and default's over it is judging.
+ */
+export const MACHINERY: Configuration = { name: 'block, detectors off (machinery)', register: true, env: { PALISADE_MODE: 'block', PALISADE_POLICY: path.join(ROOT, 'bench', 'policies', 'no-detection.yaml') } };
+export const EXTRA_CONFIGS: Configuration[] = [MACHINERY];
 
 /** Where the bench apps' Palisade events go (one file per runner process; read by the runner for sanity checks). */
 export const EVENT_LOG = path.join(os.tmpdir(), `palisade-bench-${process.pid}.log`);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ALS_FLOOR, BASE_CONFIGS, EVENT_LOG, machine, markdownTable, ROOT, type BenchResult } from './lib';
+import { ALS_FLOOR, BASE_CONFIGS, EVENT_LOG, EXTRA_CONFIGS, machine, markdownTable, ROOT, type BenchResult } from './lib';
 import { rateFromEnv, roundsFromEnv, runMacro, secondsFromEnv, type Route } from './macro';
 import { orderBody, preparePg, startUpstream } from './fixtures';
 
@@ -45,9 +45,13 @@ async function macro(): Promise<BenchResult> {
     // BENCH_APPS=express,http and BENCH_ROUTES=empty narrow the macro runs while working on one case.
     const onlyApps = process.env.BENCH_APPS?.split(',');
     const onlyRoutes = process.env.BENCH_ROUTES?.split(',');
-    // BENCH_CONFIGS=bare,default keeps bare plus the named configurations (matched by substring).
+    // BENCH_CONFIGS=bare,default keeps bare plus the named configurations (matched by substring);
+    // the extra ones (machinery) run only when named.
     const onlyConfigs = process.env.BENCH_CONFIGS?.split(',');
-    const configs = BASE_CONFIGS.filter((c) => c === BASE_CONFIGS[0] || onlyConfigs === undefined || onlyConfigs.some((n) => c.name.includes(n)));
+    const configs =
+      onlyConfigs === undefined
+        ? BASE_CONFIGS
+        : [...BASE_CONFIGS, ...EXTRA_CONFIGS].filter((c) => c === BASE_CONFIGS[0] || onlyConfigs.some((n) => c.name.includes(n)));
     const parts: BenchResult[] = [];
     for (const app of apps) {
       if (onlyApps !== undefined && !onlyApps.includes(app.name)) continue;
@@ -59,7 +63,8 @@ async function macro(): Promise<BenchResult> {
     notes.push(
       'Configurations: bare = no Palisade; monitor = PALISADE_MODE=monitor, no policy; block + default = policies/default.yaml ' +
         '(injection blocking, no behaviour sections); block + strict = bench/policies/strict-bench.yaml, the strict preset with ' +
-        'package scopes on and the bench apps\' needs granted. ALS only (floor) is not Palisade: each request runs in an ' +
+        'package scopes on and the bench apps\' needs granted; block, detectors off (machinery), run only when BENCH_CONFIGS names it, ' +
+        '= bench/policies/no-detection.yaml, every hook and request scope with nothing judged. ALS only (floor) is not Palisade: each request runs in an ' +
         'AsyncLocalStorage scope and nothing else (bench/apps/als-floor.js), the cost any request-scoped agent pays on this Node version; ' +
         'it runs on the express and http apps only. app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
         'during the timed run: on a shared machine it is steadier than req/s, which also measures the scheduler. main thread µs/req ' +
