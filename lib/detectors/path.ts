@@ -216,11 +216,29 @@ function indexAtSegment(hay: string, needle: string): number {
 }
 
 /**
+ * Does a segment of `v` other than '', '.' and '..' occur in `raw`? Normalising
+ * `v` keeps only such segments, and the raw path holds every name its own
+ * normal form holds: without one, neither normal form can hold the other, and
+ * both normalisations are saved (a URL in a body field has '//' to rewrite).
+ */
+function someSegmentIn(raw: string, v: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= v.length; i++) {
+    if (i < v.length && v.charCodeAt(i) !== 0x2f) continue;
+    const len = i - start;
+    const dots = len <= 2 && v.charCodeAt(start) === 0x2e && (len === 1 || v.charCodeAt(start + 1) === 0x2e);
+    if (len > 0 && !dots && raw.indexOf(v.slice(start, i)) !== -1) return true;
+    start = i + 1;
+  }
+  return false;
+}
+
+/**
  * The input does not occur verbatim because the app (path.join/resolve) or
  * the hook normalised the path. Match the input's own normal form instead.
  */
 function judgeNormalised(raw: string, v: string, normalisedRaw: () => string): Verdict | 'involved' | undefined {
-  if (v.length > 4096 || !normalisationChanges(v)) return undefined;
+  if (v.length > 4096 || !normalisationChanges(v) || !someSegmentIn(raw, v)) return undefined;
   const nv = posix.normalize(v);
   if (nv === v && !nv.startsWith('../')) return undefined;
   let core = nv;
