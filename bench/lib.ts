@@ -41,7 +41,19 @@ export const BASE_CONFIGS: Configuration[] = [BARE, ALS_FLOOR, MONITOR, BLOCK_DE
  * its cost over the floor is the machinery's, and default's over it is judging.
  */
 export const MACHINERY: Configuration = { name: 'block, detectors off (machinery)', register: true, env: { PALISADE_MODE: 'block', PALISADE_POLICY: path.join(ROOT, 'bench', 'policies', 'no-detection.yaml') } };
-export const EXTRA_CONFIGS: Configuration[] = [MACHINERY];
+/**
+ * BENCH_COMPARE_DIST=bench/.tmp/before/dist adds block + default run from that
+ * copy of the build, alternating with this one in the same rounds: two builds
+ * compared in one run (a copy inside the repository, with policies/ beside
+ * it, as for bench/instructions.sh). Named `default@<dir>`, so it is kept
+ * wherever BENCH_CONFIGS keeps `default`.
+ */
+function comparedBuild(): Configuration[] {
+  const dist = process.env.BENCH_COMPARE_DIST;
+  if (dist === undefined || dist === '') return [];
+  return [{ ...BLOCK_DEFAULT, name: `block + default@${dist}`, register: false, preload: [path.resolve(ROOT, dist, 'lib', 'register.js')] }];
+}
+export const EXTRA_CONFIGS: Configuration[] = [MACHINERY, ...comparedBuild()];
 
 /** Where the bench apps' Palisade events go (one file per runner process; read by the runner for sanity checks). */
 export const EVENT_LOG = path.join(os.tmpdir(), `palisade-bench-${process.pid}.log`);

@@ -50,7 +50,7 @@ async function macro(): Promise<BenchResult> {
     const onlyConfigs = process.env.BENCH_CONFIGS?.split(',');
     const configs =
       onlyConfigs === undefined
-        ? BASE_CONFIGS
+        ? [...BASE_CONFIGS, ...EXTRA_CONFIGS.filter((c) => c.name.includes('@'))]
         : [...BASE_CONFIGS, ...EXTRA_CONFIGS].filter((c) => c === BASE_CONFIGS[0] || onlyConfigs.some((n) => c.name.includes(n)));
     const parts: BenchResult[] = [];
     for (const app of apps) {
