@@ -71,8 +71,8 @@ function rememberedReading(value: string): Reading {
  * tree is dropped and regrown, and a name too long to keep (a key that is
  * data) makes a node that is not kept, nor are its children.
  */
-const MAX_NODES = 4096;
-const MAX_NODE_NAME = 256;
+const MAX_NODES = 2048;
+const MAX_NODE_NAME = 128;
 let nodeCount = 0;
 
 class SourceNode {

@@ -96,7 +96,7 @@ t.test('a remembered header whose value changes reads the new value', async (t) 
 
 t.test('the interned names are bounded', async (t) => {
   for (let i = 0; i < 6000; i++) treeInputs('body', { [`field${i}`]: { [`inner${i}`]: 1 } });
-  t.ok(__sourceNodes() <= 4096, `at most 4096 names kept (${__sourceNodes()})`);
+  t.ok(__sourceNodes() <= 2048, `at most 2048 names kept (${__sourceNodes()})`);
   t.ok(__sourceNodes() > 0, 'and names are kept');
   const long = 'k'.repeat(300);
   const inputs = treeInputs('body', { [long]: { a: 'v' } });
