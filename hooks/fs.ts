@@ -2,7 +2,7 @@ import type * as FS from 'node:fs';
 import { AsyncResource } from 'node:async_hooks';
 import { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { shouldInspect } from '../lib/agent';
+import { shouldInspectEither } from '../lib/agent';
 import { currentFrame, runFsNested } from '../lib/context';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { callbackLater, rejected } from '../lib/enforce';
@@ -83,7 +83,7 @@ function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation
  * Node makes inside it see the same answer, so they need no guard either.
  */
 function fsWatched(): boolean {
-  return shouldInspect('fs.read') || shouldInspect('fs.write');
+  return shouldInspectEither('fs.read', 'fs.write');
 }
 
 /** Judge every path argument; the first block wins. Palisade's own fs use while judging is not judged. */

@@ -83,6 +83,19 @@ export function shouldInspect(name: OperationName): boolean {
   return inspection(name) !== SKIP;
 }
 
+/**
+ * `shouldInspect(a) || shouldInspect(b)` with one AsyncLocalStorage read
+ * instead of two: the fs hooks ask for reads and writes alike, on every fs
+ * call the app makes, and outside a request (where neither is judged without
+ * a policy section) both questions used to read the store.
+ */
+export function shouldInspectEither(a: OperationName, b: OperationName): boolean {
+  const s = state;
+  if (s === undefined || s.config.mode === 'off') return false;
+  const set = currentScope() === undefined ? s.alwaysInspect : s.judged;
+  return set.has(a) || set.has(b);
+}
+
 /** `inspection`'s answer for "call the original, do nothing else". */
 export const SKIP: unique symbol = Symbol('palisade.skip');
 
