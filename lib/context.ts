@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaintInput } from './types';
+import type { InputList } from './taint/sources';
 
 /**
  * The untrusted scope a sink call runs in: an HTTP request, or a scope the
@@ -47,22 +48,20 @@ export function requestPath(r: RequestScope): string {
   return q === -1 ? r.url : r.url.slice(0, q);
 }
 
-/** Extracted inputs by part, each with its non-word subset (taint/sources.ts, InputList). */
-export interface InputParts {
-  items: TaintInput[];
-  nonWord: TaintInput[];
-}
-
+/** Cached extraction (taint/index.ts, `extracted`): one list of a request's inputs, extended part by part. */
 export interface InputCache {
-  base?: InputParts;
+  list?: InputList;
+  /** Where the base inputs end in `list` (items, and non-word items), and the body's. */
+  baseEnd?: number;
+  baseNonWord?: number;
+  bodyEnd?: number;
+  bodyNonWord?: number;
   bodyRef?: unknown;
-  body?: InputParts;
-  paramsRef?: unknown;
-  params?: InputParts;
   rawBodyLen?: number;
+  paramsRef?: unknown;
   route?: string;
   all?: TaintInput[];
-  /** `all` without the one-word inputs (taint/index.ts, nonWordInputsOf); joined on first use after `all` changes. */
+  /** `all` without the one-word inputs (taint/index.ts, nonWordInputsOf). */
   nonWord?: TaintInput[];
   /** A fixed-input scope's `fixedInputs`, of which `nonWord` was filtered. */
   nonWordOf?: readonly TaintInput[];

@@ -156,14 +156,25 @@ export function __sourceNodes(): number {
 
 /** Collector that adds each value and its decoded forms, within bounds. */
 export class InputList {
-  readonly items: TaintInput[] = [];
+  items: TaintInput[] = [];
   /**
    * The items that are not one word (CH_NONWORD), in the same order: what the
    * SQL check reads (taint/index.ts, nonWordInputsOf). Collected here, while
    * each input is at hand, because filtering later reads every input object
    * again, at about the cost the filter saves.
    */
-  readonly nonWord: TaintInput[] = [];
+  nonWord: TaintInput[] = [];
+
+  /**
+   * Keep the first `items` inputs (of which `nonWord` are not one word) in new arrays, to extend them: a
+   * request's list grows as its parts appear and is cut back when a part is replaced, and the arrays
+   * handed out before must stay as they were. Not `handedOut`, and nothing to cut: kept as they are.
+   */
+  cutTo(items: number, nonWord: number, handedOut: boolean): void {
+    if (!handedOut && items === this.items.length) return;
+    this.items = this.items.slice(0, items);
+    this.nonWord = this.nonWord.slice(0, nonWord);
+  }
 
   /** `repeats`: the value of a client-describing header, whose reading is remembered across requests (`readings`). */
   add(source: string, raw: string, repeats = false): void {
@@ -253,8 +264,12 @@ export function baseInputs(req: IncomingMessage, url: string = req.url ?? '/'): 
   return baseList(req, url).items;
 }
 
-export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): InputList {
-  const list = new InputList();
+/**
+ * `route`: the matched route template ('/ls/:dir'), when a framework knows it. A path segment that is
+ * literal in it ('ls') was chosen by the app, not the client: every request to that route has it, so it
+ * is not an input (the variable segments are, and are also `params.*`).
+ */
+export function baseList(req: IncomingMessage, url: string = req.url ?? '/', route?: string, list: InputList = new InputList()): InputList {
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   let path = rawPath;
@@ -267,7 +282,10 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/'): In
   }
   list.add('path', path);
   const segs = path.split('/');
-  for (let i = 0; i < segs.length; i++) if (segs[i]!.length > 0 && segs.length > 2) list.add(PATH.child(i).name, segs[i]!);
+  if (segs.length > 2) {
+    const parts = route?.split('/');
+    for (let i = 0; i < segs.length; i++) if (segs[i]!.length > 0 && (parts === undefined || parts[i] !== segs[i])) list.add(PATH.child(i).name, segs[i]!);
+  }
 
   // Express (qs) decorates req.query with nested objects; otherwise parse the query ourselves.
   // Without a '?' there is no query to read: express 5's req.query is a getter that parses
@@ -314,8 +332,7 @@ export function treeList(prefix: string, v: unknown): InputList {
 }
 
 /** Parse the tapped raw body of a plain-http request by its content type. */
-export function rawBodyList(scope: RequestScope): InputList {
-  const list = new InputList();
+export function rawBodyList(scope: RequestScope, list: InputList = new InputList()): InputList {
   if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return list;
   const text = Buffer.concat(scope.rawBody).toString('utf8');
   const type = String(scope.req.headers['content-type'] ?? '').toLowerCase();
