@@ -88,7 +88,7 @@ function extracted(scope: Scope): InputCache | undefined {
   if (cache.bodyEnd === undefined || body !== cache.bodyRef || rawLen !== cache.rawBodyLen) {
     list.cutTo(cache.baseEnd!, cache.baseNonWord!, handedOut);
     handedOut = false;
-    if (parsed) list.addTree('body', body);
+    if (parsed) list.addPart('body', body);
     else if (rawLen !== undefined) rawBodyList(r, list);
     cache.bodyRef = body;
     cache.rawBodyLen = rawLen;
@@ -98,7 +98,7 @@ function extracted(scope: Scope): InputCache | undefined {
   }
   if (params !== cache.paramsRef) {
     list.cutTo(cache.bodyEnd, cache.bodyNonWord!, handedOut);
-    if (params !== null && typeof params === 'object') list.addTree('params', params);
+    if (params !== null && typeof params === 'object') list.addPart('params', params);
     cache.paramsRef = params;
   }
   cache.all = list.items;

@@ -144,10 +144,13 @@ function resetTree(): void {
   PATH = root('path');
 }
 
-/** The node for a tree's prefix: interned for a request's parts, a fresh one (kept only while in use) for any other label. */
-function rootFor(prefix: string): SourceNode {
-  return prefix === 'body' ? BODY : prefix === 'params' ? PARAMS : prefix === 'query' ? QUERY : new SourceNode(prefix, false, -1);
+/** The interned root of a request's part. */
+function partRoot(part: RequestPart): SourceNode {
+  return part === 'body' ? BODY : part === 'params' ? PARAMS : QUERY;
 }
+
+/** The parts of an HTTP request whose structures are read as trees, with names interned across requests. */
+export type RequestPart = 'body' | 'query' | 'params';
 
 /** Test seam: how many source names are interned. */
 export function __sourceNodes(): number {
@@ -234,9 +237,17 @@ export class InputList {
     this.addRead(node.lastInputs);
   }
 
-  /** Values of parsed structures (JSON bodies, qs objects): keys are input too. */
+  /**
+   * Values of a parsed structure under any label (an `untrusted()` scope's message): keys are input too.
+   * Its names are not interned: such labels and keys (message ids, per-tenant fields) need not repeat.
+   */
   addTree(prefix: string, v: unknown): void {
-    this.addNode(rootFor(prefix), v, 0);
+    this.addNode(new SourceNode(prefix, false, -1), v, 0);
+  }
+
+  /** A request's parsed body, query or params: as `addTree`, with the names interned (SourceNode). */
+  addPart(part: RequestPart, v: unknown): void {
+    this.addNode(partRoot(part), v, 0);
   }
 
   private addNode(node: SourceNode, v: unknown, depth: number): void {
@@ -292,7 +303,7 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/', rou
   // the URL on every read (~3 µs in an app under load), so it is not touched then.
   const parsedQuery = q === -1 ? undefined : (req as { query?: unknown }).query;
   if (parsedQuery !== null && typeof parsedQuery === 'object' && Object.keys(parsedQuery).length > 0) {
-    list.addTree('query', parsedQuery);
+    list.addPart('query', parsedQuery);
   } else if (q !== -1) {
     for (const [k, v] of new URLSearchParams(url.slice(q + 1))) list.addField(QUERY.child(k), k, v, 1);
   }
@@ -325,9 +336,11 @@ export function treeInputs(prefix: string, v: unknown): TaintInput[] {
   return treeList(prefix, v).items;
 }
 
+/** A tree's inputs: a request's part (`body`, `query`, `params`) as extraction reads it, any other label as `untrusted()` does. */
 export function treeList(prefix: string, v: unknown): InputList {
   const list = new InputList();
-  list.addTree(prefix, v);
+  if (prefix === 'body' || prefix === 'query' || prefix === 'params') list.addPart(prefix, v);
+  else list.addTree(prefix, v);
   return list;
 }
 
@@ -338,7 +351,7 @@ export function rawBodyList(scope: RequestScope, list: InputList = new InputList
   const type = String(scope.req.headers['content-type'] ?? '').toLowerCase();
   if (type.includes('json')) {
     try {
-      list.addTree('body', JSON.parse(text) as unknown);
+      list.addPart('body', JSON.parse(text) as unknown);
       return list;
     } catch {
       /* fall through: a truncated or invalid JSON body is still text */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import { __remembered, __sourceNodes, baseInputs, treeInputs } from '../../lib/taint/sources';
+import { __remembered, __sourceNodes, baseInputs, InputList, treeInputs } from '../../lib/taint/sources';
 import { charsOf, decodedForms } from '../../lib/taint/decode';
 import type { TaintInput } from '../../lib/types';
 
@@ -101,4 +101,15 @@ t.test('the interned names are bounded', async (t) => {
   const long = 'k'.repeat(300);
   const inputs = treeInputs('body', { [long]: { a: 'v' } });
   t.same(pick(inputs, `body.${long}.a`), expected(`body.${long}.a`, 'v'), 'a name too long to keep is still built');
+});
+
+t.test("an untrusted() scope's tree is not interned, whatever its label", async (t) => {
+  const before = __sourceNodes();
+  for (let i = 0; i < 50; i++) {
+    const list = new InputList();
+    list.addTree('query', { [`message${i}`]: 'v' });
+    list.addTree('queue.orders', { [`id${i}`]: 'v' });
+    t.same(list.items.map((x) => x.source), [`query.message${i}:key`, `query.message${i}`, `queue.orders.id${i}:key`, `queue.orders.id${i}`]);
+  }
+  t.equal(__sourceNodes(), before, 'no name was kept');
 });
