@@ -173,14 +173,13 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
     end++;
   }
   if (at !== -1) start = at + 1;
-  // One pass while the host text may still be an IP spelling, tracking whether it is digits and dots;
-  // after the first character that rules that out, only the characters that decide alone are looked for.
+  // One pass. The characters that decide alone (forbidden, '\\', '%', non-ASCII) are looked for to the end;
+  // whether the host text is an IP spelling (and digits and dots) is tracked only until a character rules it out.
   let ipLike = true;
   // Digits and dots, then optionally one ':' and digits (a port).
   let digitsAndDots = true;
   let colon = -1;
-  let i = start;
-  for (; i < end; i++) {
+  for (let i = start; i < end; i++) {
     const c = v.charCodeAt(i);
     if (c >= 0x80) return true;
     const k = HOST_CHARS[c]!;
@@ -189,23 +188,10 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
       if ((k & HC_WILD) !== 0) return true;
       if (!decoded) return mayNameDecodedHost(v, start, end, resource, facts);
     }
+    if (!ipLike) continue;
     if ((k & HC_COLON) !== 0 && colon === -1 && i > start) colon = i;
     else if ((k & HC_DIGIT) === 0 && !((k & HC_DOT) !== 0 && colon === -1)) digitsAndDots = false;
-    if ((k & HC_IP) === 0) {
-      ipLike = false;
-      break;
-    }
-  }
-  if (!ipLike) {
-    for (i++; i < end; i++) {
-      const c = v.charCodeAt(i);
-      if (c >= 0x80) return true;
-      const k = HOST_CHARS[c]!;
-      if ((k & HC_DECIDES) === 0) continue;
-      if ((k & HC_FORBIDDEN) !== 0) return false;
-      if ((k & HC_WILD) !== 0) return true;
-      if (!decoded) return mayNameDecodedHost(v, start, end, resource, facts);
-    }
+    if ((k & HC_IP) === 0) ipLike = false;
   }
   if (ipLike) {
     if (end === start) return false;
