@@ -111,14 +111,18 @@ class SourceNode {
     if (list === undefined) {
       const value = k.length > MAX_VALUE ? k.slice(0, MAX_VALUE) : k;
       const cls = classify(value);
-      const source = `${this.name}:key`;
-      const out: TaintInput[] = [{ source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES }];
-      for (const f of formsOf(value, cls)) out.push({ source, value: f.value, decoding: f.decoding, chars: f.chars });
-      list = out;
+      list = readInputs(`${this.name}:key`, value, cls, formsOf(value, cls));
       if (this.generation !== -1) this.keyList = list;
     }
     return list;
   }
+}
+
+/** A value's inputs, kept to be reused (a key's, a remembered header's): the value as sent, then its decoded forms. */
+function readInputs(source: string, value: string, cls: number, forms: readonly DecodedForm[]): readonly TaintInput[] {
+  const out: TaintInput[] = [{ source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES }];
+  for (const f of forms) out.push({ source, value: f.value, decoding: f.decoding, chars: f.chars });
+  return out;
 }
 
 let generation = 0;
@@ -228,11 +232,8 @@ export class InputList {
     }
     if (node.lastValue !== v || node.lastInputs === undefined) {
       const r = rememberedReading(v);
-      const source = node.name;
-      const out: TaintInput[] = [{ source, value: v, decoding: AS_SENT, chars: r.cls & CHAR_CLASSES }];
-      for (const f of r.forms) out.push({ source, value: f.value, decoding: f.decoding, chars: f.chars });
       node.lastValue = v;
-      node.lastInputs = out;
+      node.lastInputs = readInputs(node.name, v, r.cls, r.forms);
     }
     this.addRead(node.lastInputs);
   }
