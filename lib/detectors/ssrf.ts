@@ -1,5 +1,5 @@
 import type { Detector, Finding, NetResource, TaintInput } from '../types';
-import { CH_DIGIT, CH_NONASCII } from '../taint/decode';
+import { CH_DIGIT, CH_NONASCII, CH_TABNL } from '../taint/decode';
 import { BigramIndex } from '../taint/overlap';
 import { INTERNAL_CLASSES, classifyHost, inspectAddress, parseHostSpelling, type AddressInfo } from './ip';
 
@@ -503,6 +503,16 @@ function isClientAddressHeader(source: string): boolean {
   return source.length < 32 && CLIENT_ADDRESS_LENGTHS[source.length] === 1 && CLIENT_ADDRESS_HEADERS.has(source);
 }
 
+/** Whether `input` may hold a tab, LF or CR (extraction says; an input from elsewhere is read). */
+function mayHoldTabNl(input: TaintInput): boolean {
+  return input.chars !== undefined ? (input.chars & CH_TABNL) !== 0 : withoutTabNl(input.value) !== input.value;
+}
+
+/** `v` without its tabs, LFs and CRs, as the URL parser reads it. */
+function withoutTabNl(v: string): string {
+  return /[\t\n\r]/.test(v) ? v.replace(/[\t\n\r]/g, '') : v;
+}
+
 export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   if (inputs.length === 0) return undefined;
   const dest = destination(resource);
@@ -510,7 +520,9 @@ export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   const facts = hostFacts(resource);
   for (const input of inputs) {
     if (facts.needsDigits && input.chars !== undefined && (input.chars & SPELLS_IPV4) === 0) continue;
-    if (!choosesHost(facts, resource, input.value)) continue;
+    // The URL parser drops tabs and newlines before it reads a URL, so `http://127.0.0.\t1/` connects to
+    // 127.0.0.1: such an input is also judged as the parser reads it (`new URL(input)` hands the hook that).
+    if (!choosesHost(facts, resource, input.value) && !(mayHoldTabNl(input) && choosesHost(facts, resource, withoutTabNl(input.value)))) continue;
     // Client-address headers carry the client's (often loopback, behind a proxy) ip, not a destination.
     // Asked second: it rules out a header or two, choosesHost almost every input.
     if (isClientAddressHeader(input.source)) continue;

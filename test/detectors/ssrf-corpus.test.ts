@@ -36,6 +36,15 @@ t.test('every attack is caught', async (t) => {
   }
 });
 
+t.test('every attack is caught from inputs that carry no character classes (a source other than extraction)', async (t) => {
+  let missed = 0;
+  for (const c of attacks) {
+    const bare = c.inputs.map(({ chars: _chars, ...rest }) => rest);
+    if (detectSsrf(c.resource, bare) === undefined && missed++ < 5) t.fail(`missed without classes: ${c.name}`);
+  }
+  t.equal(missed, 0, `${attacks.length} attacks`);
+});
+
 t.test('every benign look-alike passes', async (t) => {
   for (const c of benign) {
     const f = detectSsrf(c.resource, c.inputs);

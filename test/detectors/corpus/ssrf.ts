@@ -177,6 +177,11 @@ export const attacks: SsrfCase[] = [
   hostPortCase('a.b-c+d@0x7f.1:8080', 'loopback', '8080'),
   // Schemes as the URL parser reads them: leading spaces, upper case, tabs and newlines it drops.
   ...['  http://2130706433/', 'HTTP://LOCALHOST./x', 'ht\ttp://0x7f.1/', 'h\nttp://2130706433/', 'http\r://127.1/', 'HtTp://0177.0.0.1/'].map((x) => normalisedCase(x)),
+  // Tabs and newlines inside the host text: the URL parser drops them there too, so the host the app connects to
+  // is spelt by the input without them.
+  ...['http://127.0.0.\t1/', 'http://127.0.0.1\n/', 'http://0x7f.\r1/', 'http://2130\t706433/'].map((x) => normalisedCase(x)),
+  ...['http://loc\talhost/', 'http://local\nhost:8080/x', 'http://LOCAL\r\nHOST./'].map((x) => normalisedCase(x, 'loopback')),
+  hostPortCase('127.0.\t0.1:8080', 'loopback', '8080'),
   // The input completes an app-chosen host or breaks the authority.
   urlCase('https://api.example.com§/v1/users', '@127.0.0.1', 'loopback'),
   urlCase('https://api.example.com§/v1/users', '@169.254.169.254/latest/meta-data/#', 'metadata'),
