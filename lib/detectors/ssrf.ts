@@ -503,14 +503,21 @@ function isClientAddressHeader(source: string): boolean {
   return source.length < 32 && CLIENT_ADDRESS_LENGTHS[source.length] === 1 && CLIENT_ADDRESS_HEADERS.has(source);
 }
 
-/** Whether `input` may hold a tab, LF or CR (extraction says; an input from elsewhere is read). */
-function mayHoldTabNl(input: TaintInput): boolean {
-  return input.chars !== undefined ? (input.chars & CH_TABNL) !== 0 : withoutTabNl(input.value) !== input.value;
+/**
+ * Whether the URL parser would read `input` differently from its text: it drops leading and trailing C0 controls
+ * and spaces, and tabs and newlines anywhere, before it reads a URL (extraction's classes say whether there are
+ * tabs or newlines; an input from elsewhere is read).
+ */
+function parserDropsFrom(input: TaintInput): boolean {
+  const v = input.value;
+  if (v.length === 0) return false;
+  if (v.charCodeAt(0) <= 0x20 || v.charCodeAt(v.length - 1) <= 0x20) return true;
+  return input.chars !== undefined ? (input.chars & CH_TABNL) !== 0 : /[\t\n\r]/.test(v);
 }
 
-/** `v` without its tabs, LFs and CRs, as the URL parser reads it. */
-function withoutTabNl(v: string): string {
-  return /[\t\n\r]/.test(v) ? v.replace(/[\t\n\r]/g, '') : v;
+/** `v` as the URL parser reads it: without leading and trailing C0 controls and spaces, nor tabs and newlines. */
+function asParserReads(v: string): string {
+  return v.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '').replace(/[\t\n\r]/g, '');
 }
 
 export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
@@ -520,9 +527,9 @@ export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   const facts = hostFacts(resource);
   for (const input of inputs) {
     if (facts.needsDigits && input.chars !== undefined && (input.chars & SPELLS_IPV4) === 0) continue;
-    // The URL parser drops tabs and newlines before it reads a URL, so `http://127.0.0.\t1/` connects to
-    // 127.0.0.1: such an input is also judged as the parser reads it (`new URL(input)` hands the hook that).
-    if (!choosesHost(facts, resource, input.value) && !(mayHoldTabNl(input) && choosesHost(facts, resource, withoutTabNl(input.value)))) continue;
+    // `http://127.0.0.\t1/` and `http://127.0.0.1 ` connect to 127.0.0.1 once parsed (`new URL(input)` hands
+    // the hook the parsed text, and so does an app that trims): such an input is also judged as the parser reads it.
+    if (!choosesHost(facts, resource, input.value) && !(parserDropsFrom(input) && choosesHost(facts, resource, asParserReads(input.value)))) continue;
     // Client-address headers carry the client's (often loopback, behind a proxy) ip, not a destination.
     // Asked second: it rules out a header or two, choosesHost almost every input.
     if (isClientAddressHeader(input.source)) continue;

@@ -182,6 +182,9 @@ export const attacks: SsrfCase[] = [
   ...['http://127.0.0.\t1/', 'http://127.0.0.1\n/', 'http://0x7f.\r1/', 'http://2130\t706433/'].map((x) => normalisedCase(x)),
   ...['http://loc\talhost/', 'http://local\nhost:8080/x', 'http://LOCAL\r\nHOST./'].map((x) => normalisedCase(x, 'loopback')),
   hostPortCase('127.0.\t0.1:8080', 'loopback', '8080'),
+  // Leading and trailing controls and spaces, which the URL parser drops (and an app that trims).
+  ...['http://127.0.0.1 ', 'http://2130706433\x0b', ' http://0x7f.1\x00', 'http://127.0.0.1:8080\x1f'].map((x) => normalisedCase(x)),
+  ...['http://localhost ', 'http://LOCALHOST.\x00'].map((x) => normalisedCase(x, 'loopback')),
   // The input completes an app-chosen host or breaks the authority.
   urlCase('https://api.example.com§/v1/users', '@127.0.0.1', 'loopback'),
   urlCase('https://api.example.com§/v1/users', '@169.254.169.254/latest/meta-data/#', 'metadata'),
