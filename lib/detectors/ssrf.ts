@@ -100,7 +100,8 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:
  */
 function hostOfInput(v: string): { host: string; port: string } | undefined {
   if (v.length > 2048) return undefined;
-  const hasScheme = v.includes('://');
+  // `http:127.0.0.1` and `http:\\\\127.0.0.1` are URLs too: after a special scheme the parser skips any slashes.
+  const hasScheme = v.includes('://') || startsWithSpecialScheme(v);
   let text: string;
   if (hasScheme) text = v;
   else if (v.startsWith('//')) text = `http:${v}`;
@@ -226,11 +227,14 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
 /**
  * Where the host text of `v` starts when hostOfInput reads it: after
  * `scheme://` (a scheme is a letter, then letters, digits, '+', '-', '.'; the
- * URL parser strips leading spaces and controls), after a leading `//`, else
- * at 0. The scheme is read in place rather than searched for, because this
- * runs for every input of a request and most start with a word. The URL
- * parser also drops tabs and newlines anywhere, so a scheme broken by one is
- * found by searching, as before.
+ * URL parser strips leading spaces and controls), after a special scheme's
+ * ':' and whatever run of '/' and '\\' follows it (`http:127.0.0.1`,
+ * `http:///127.0.0.1`, `http:\\\\127.0.0.1` all name 127.0.0.1), after a
+ * leading run of two or more '/' or '\\' (`//host`, and against an http(s)
+ * base `\\\\host`, `/\\host`), else at 0. The scheme is read in place rather
+ * than searched for, because this runs for every input of a request and most
+ * start with a word. The URL parser also drops tabs and newlines anywhere, so
+ * a scheme broken by one is found by searching, as before.
  */
 function hostTextStart(v: string): number {
   const n = v.length;
@@ -239,7 +243,9 @@ function hostTextStart(v: string): number {
   while (i < n && v.charCodeAt(i) <= 0x20) i++;
   if (i === n) return 0;
   const c0 = v.charCodeAt(i);
-  if (c0 >= 128 || (SCHEME[c0]! & SCHEME_FIRST) === 0) return i === 0 && v.startsWith('//') ? 2 : 0;
+  if (c0 >= 128 || (SCHEME[c0]! & SCHEME_FIRST) === 0) {
+    return i + 1 < n && isSlash(c0) && isSlash(v.charCodeAt(i + 1)) ? slashRunEnd(v, i) : 0;
+  }
   let j = i + 1;
   while (j < n) {
     const c = v.charCodeAt(j);
@@ -247,14 +253,50 @@ function hostTextStart(v: string): number {
     j++;
   }
   schemeScanEnd = j;
-  if (j + 2 >= n) return 0;
+  if (j >= n) return 0;
   const c = v.charCodeAt(j);
-  if (c === 0x3a && v.charCodeAt(j + 1) === 0x2f && v.charCodeAt(j + 2) === 0x2f) return j + 3;
+  if (c === 0x3a) {
+    if (isSpecialScheme(v, i, j)) return slashRunEnd(v, j + 1);
+    return v.charCodeAt(j + 1) === 0x2f && v.charCodeAt(j + 2) === 0x2f ? j + 3 : 0;
+  }
   if (c === 0x09 || c === 0x0a || c === 0x0d) {
     const scheme = v.indexOf('://');
     if (scheme !== -1) return scheme + 3;
   }
   return 0;
+}
+
+function isSlash(c: number): boolean {
+  return c === 0x2f || c === 0x5c;
+}
+
+/** The end of the run of '/' and '\\' at `from`. */
+function slashRunEnd(v: string, from: number): number {
+  let k = from;
+  while (k < v.length && isSlash(v.charCodeAt(k))) k++;
+  return k;
+}
+
+/** The schemes whose URLs always have a host, and whose parsing skips the slashes after the ':' (`file:` aside). */
+const SPECIAL_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss', 'ftp']);
+
+/** Is `v[i, j)` a special scheme, in any case? Allocates only for a scheme-shaped text followed by ':'. */
+function isSpecialScheme(v: string, i: number, j: number): boolean {
+  const len = j - i;
+  return len >= 2 && len <= 5 && SPECIAL_SCHEMES.has(v.slice(i, j).toLowerCase());
+}
+
+/** Does `v` (after leading spaces and controls) start with a special scheme and ':'? */
+function startsWithSpecialScheme(v: string): boolean {
+  let i = 0;
+  while (i < v.length && v.charCodeAt(i) <= 0x20) i++;
+  let j = i;
+  while (j < v.length && j - i < 6) {
+    const c = v.charCodeAt(j);
+    if (c >= 128 || SCHEME[c] === 0) break;
+    j++;
+  }
+  return j < v.length && v.charCodeAt(j) === 0x3a && isSpecialScheme(v, i, j);
 }
 
 /**

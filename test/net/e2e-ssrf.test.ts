@@ -53,12 +53,12 @@ t.test('block mode: loopback in every spelling, through every client, never conn
       t.equal(b.connections(), baseline, `${c} ${label}: the loopback server saw no connection`);
     }
   }
-  // The app parses the URL before using it: tabs and newlines in the host, and trailing spaces, are gone from
-  // what the hook sees.
+  // The app parses the URL before using it: tabs and newlines in the host, trailing spaces, and the slashes after
+  // the scheme (any number, none included) are gone from what the hook sees.
   for (const c of CLIENTS) {
     const scheme = c === 'https' ? 'https' : 'http';
     const p = c === 'https' ? b.tlsPort : b.port;
-    for (const url of [`${scheme}://127.0.0.\t1:${p}/secret`, `${scheme}://local\nhost:${p}/secret`, `${scheme}://0x7f.\r1:${p}/secret`, `${scheme}://127.0.0.1:${p} `]) {
+    for (const url of [`${scheme}://127.0.0.\t1:${p}/secret`, `${scheme}://local\nhost:${p}/secret`, `${scheme}://0x7f.\r1:${p}/secret`, `${scheme}://127.0.0.1:${p} `, `${scheme}:127.0.0.1:${p}/secret`, `${scheme}:///0x7f.1:${p}/secret`]) {
       const res = await request(app.port, `/proxy-parsed/${c}?url=${q(url)}`);
       t.equal(res.status, 403, `${c} parsed ${JSON.stringify(url)}: 403`);
       t.equal(b.connections(), baseline, `${c} parsed ${JSON.stringify(url)}: the loopback server saw no connection`);

@@ -93,6 +93,15 @@ export function normalisedCase(x: string, cls?: string): SsrfCase {
   return c;
 }
 
+/** `new URL(x, base).href`: an input the app resolves against its own http(s) base (`//host`, `/\\host`). */
+export function relativeCase(x: string, cls?: string): SsrfCase {
+  const href = new URL(x, 'https://app.example/').href;
+  const c = normalisedCase(href, cls);
+  c.name = `resolved href ${href} ← ${JSON.stringify(x)}`;
+  c.inputs = [input(x)];
+  return c;
+}
+
 /** The input is `host:port` in any spelling; the hook connects to the normalised URL built from it. */
 export function hostPortCase(hostPort: string, cls?: string, port = hostPort.slice(hostPort.lastIndexOf(':') + 1)): SsrfCase {
   const href = new URL(`http://${hostPort}/`).href;
@@ -182,6 +191,11 @@ export const attacks: SsrfCase[] = [
   ...['http://127.0.0.\t1/', 'http://127.0.0.1\n/', 'http://0x7f.\r1/', 'http://2130\t706433/'].map((x) => normalisedCase(x)),
   ...['http://loc\talhost/', 'http://local\nhost:8080/x', 'http://LOCAL\r\nHOST./'].map((x) => normalisedCase(x, 'loopback')),
   hostPortCase('127.0.\t0.1:8080', 'loopback', '8080'),
+  // After a special scheme the URL parser skips any run of '/' and '\\', none included; against an http(s) base a
+  // leading run of two or more starts a host.
+  ...['http:127.0.0.1', 'HTTP:\\\\127.0.0.1/x', 'ws:2130706433', 'http:///127.0.0.1', 'http:\\/0x7f.1/', 'ftp:127.1'].map((x) => normalisedCase(x)),
+  ...['https:/\\/localhost:8443/x', 'Http:localhost'].map((x) => normalisedCase(x, 'loopback')),
+  ...['/\\127.0.0.1/x', '\\/2130706433', '///127.0.0.1', '  //0x7f.1/'].map((x) => relativeCase(x, 'loopback')),
   // Leading and trailing controls and spaces, which the URL parser drops (and an app that trims).
   ...['http://127.0.0.1 ', 'http://2130706433\x0b', ' http://0x7f.1\x00', 'http://127.0.0.1:8080\x1f'].map((x) => normalisedCase(x)),
   ...['http://localhost ', 'http://LOCALHOST.\x00'].map((x) => normalisedCase(x, 'loopback')),
