@@ -67,10 +67,8 @@ export const CH_NONWORD = 256;
 export const CH_NONASCII = 512;
 /** '/'. */
 export const CH_SLASH = 1024;
-/** A tab, line feed or carriage return: the URL parser drops them anywhere in a URL before reading it. */
-export const CH_TABNL = 2048;
 /** The CH_* bits of a `classify` result. */
-export const CHAR_CLASSES = CH_DIGIT | CH_NONWORD | CH_NONASCII | CH_SLASH | CH_TABNL;
+export const CHAR_CLASSES = CH_DIGIT | CH_NONWORD | CH_NONASCII | CH_SLASH;
 
 // Per ASCII character: the trigger bits above ('%' '+' for url, '\\' for json, '&' for html), its CH_*
 // classes, and whether it is in the base64 alphabet (incl. base64url) or a hex digit. Non-ASCII is NON_ASCII.
@@ -87,7 +85,6 @@ CHARS[0x2f] = CHAR_B64 | CH_NONWORD | CH_SLASH;
 CHARS[0x25] = MAY_URL | CH_NONWORD;
 CHARS[0x5c] = MAY_JSON | CH_NONWORD;
 CHARS[0x26] = MAY_HTML | CH_NONWORD;
-CHARS[0x09] = CHARS[0x0a] = CHARS[0x0d] = CH_NONWORD | CH_TABNL;
 const NON_ASCII = CH_NONASCII | CH_NONWORD;
 
 /*

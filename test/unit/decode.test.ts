@@ -1,5 +1,5 @@
 import t from 'tap';
-import { CH_DIGIT, CH_NONASCII, CH_NONWORD, CH_SLASH, CH_TABNL, base64Decode, charsOf, decodedForms, hexDecode, htmlDecode, jsonUnescape, urlDecode } from '../../lib/taint/decode';
+import { CH_DIGIT, CH_NONASCII, CH_NONWORD, CH_SLASH, base64Decode, charsOf, decodedForms, hexDecode, htmlDecode, jsonUnescape, urlDecode } from '../../lib/taint/decode';
 
 /** `count` strings over `alphabet`, of `min` to `max` characters, from a fixed seed: the same every run. */
 function randomStrings(alphabet: string, count: number, min: number, max: number, seed: number): string[] {
@@ -88,12 +88,11 @@ t.test('the pre-screen never hides a form a decoder would find', async (t) => {
 });
 
 t.test('character classes match their definitions', async (t) => {
-  // Detectors skip inputs on these bits (SQL: words; SSRF: no digit, no tab or newline; path: no '/'), so a wrong
-  // bit is a missed attack.
+  // Detectors skip inputs on these bits (SQL: words; SSRF: no digit; path: no '/'), so a wrong bit is a missed attack.
   const reference = (v: string): number =>
-    (/[0-9]/.test(v) ? CH_DIGIT : 0) | (/[^0-9A-Za-z_]/.test(v) ? CH_NONWORD : 0) | (/[^\x00-\x7f]/.test(v) ? CH_NONASCII : 0) | (v.includes('/') ? CH_SLASH : 0) | (/[\t\n\r]/.test(v) ? CH_TABNL : 0);
+    (/[0-9]/.test(v) ? CH_DIGIT : 0) | (/[^0-9A-Za-z_]/.test(v) ? CH_NONWORD : 0) | (/[^\x00-\x7f]/.test(v) ? CH_NONASCII : 0) | (v.includes('/') ? CH_SLASH : 0);
   const samples = ['', 'platform', 'SKU_1', 'a=', 'ab==', '=', "x'", 'a b', 'é', '１２７', '/etc', '2130706433', 'a-b', 'x+y', 'a%2f', 'tab\t'];
-  const alphabet = 'aZ09_=/+%-. é\'"\\\x00１\t\n\r';
+  const alphabet = 'aZ09_=/+%-. é\'"\\\x00１';
   samples.push(...randomStrings(alphabet, 5000, 0, 8, 7));
   let mismatches = 0;
   for (const s of samples) {

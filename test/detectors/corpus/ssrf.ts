@@ -188,12 +188,12 @@ export const attacks: SsrfCase[] = [
   ...['  http://2130706433/', 'HTTP://LOCALHOST./x', 'ht\ttp://0x7f.1/', 'h\nttp://2130706433/', 'http\r://127.1/', 'HtTp://0177.0.0.1/'].map((x) => normalisedCase(x)),
   // Tabs and newlines inside the host text: the URL parser drops them there too, so the host the app connects to
   // is spelt by the input without them.
-  ...['http://127.0.0.\t1/', 'http://127.0.0.1\n/', 'http://0x7f.\r1/', 'http://2130\t706433/'].map((x) => normalisedCase(x)),
+  ...['http://127.0.0.\t1/', 'http://127.0.0.1\n/', 'http://0x7f.\r1/', 'http://2130\t706433/', 'http://\t127.0.0.1/'].map((x) => normalisedCase(x)),
   ...['http://loc\talhost/', 'http://local\nhost:8080/x', 'http://LOCAL\r\nHOST./'].map((x) => normalisedCase(x, 'loopback')),
   hostPortCase('127.0.\t0.1:8080', 'loopback', '8080'),
   // After a special scheme the URL parser skips any run of '/' and '\\', none included; against an http(s) base a
   // leading run of two or more starts a host.
-  ...['http:127.0.0.1', 'HTTP:\\\\127.0.0.1/x', 'ws:2130706433', 'http:///127.0.0.1', 'http:\\/0x7f.1/', 'ftp:127.1'].map((x) => normalisedCase(x)),
+  ...['http:127.0.0.1', 'HTTP:\\\\127.0.0.1/x', 'ws:2130706433', 'wSs:0x7f.1', 'http:///127.0.0.1', 'http:\\/0x7f.1/', 'ftp:127.1'].map((x) => normalisedCase(x)),
   ...['https:/\\/localhost:8443/x', 'Http:localhost'].map((x) => normalisedCase(x, 'loopback')),
   ...['/\\127.0.0.1/x', '\\/2130706433', '///127.0.0.1', '  //0x7f.1/'].map((x) => relativeCase(x, 'loopback')),
   // Leading and trailing controls and spaces, which the URL parser drops (and an app that trims).
