@@ -268,6 +268,12 @@ export const benign: SsrfCase[] = [
   // Numbers that are not the connected address (prices, counts, versions) or not on the connected port.
   ...['19.99', '5.5', '2', '127.0.0.2', '0178.0.0.1', '127..1', '1.2.3.4.5', '4294967296', '2130706434'].map((x) => urlCase('http://127.0.0.1:9200/search?q=§', x)),
   hostPortCase('127.0.0.1:3000', undefined, '9200'),
+  // Look-alikes of what the URL parser drops or skips (tabs, newlines, spaces and controls around the text, the
+  // slashes after a scheme): read as the parser reads them, they name another host or another port.
+  ...['127.0.0.2\t', ' 127.0.0.2 ', '19.99 ', '5.\t5', 'http://127.0.0.1:3000 ', 'http:127.0.0.1:3000', 'http:example.com', 'ws:api.example.com', 'http:///example.com/x', '/\\example.com/x', 'Note:\t127 items', 'Leave at the door ', 'https:\t//127.0.0.2/'].map((x) =>
+    urlCase('http://127.0.0.1:9200/search?q=§', x),
+  ),
+  ...['localhostess ', 'http:localhost.example.com', 'local\thost.example.com', 'http:///api.localhost.example/'].map((x) => urlCase('http://localhost:9200/search?q=§', x)),
   hostPortCase('0177.0.0.1:3000', undefined, '9200'),
   // The input is the port, not the host.
   urlCase('http://127.0.0.1:§/status', '8080'),
