@@ -90,10 +90,24 @@ export function shouldInspect(name: OperationName): boolean {
  * a policy section) both questions used to read the store.
  */
 export function shouldInspectEither(a: OperationName, b: OperationName): boolean {
-  const s = state;
-  if (s === undefined || s.config.mode === 'off') return false;
-  const set = currentScope() === undefined ? s.alwaysInspect : s.judged;
+  const s = running();
+  if (s === undefined) return false;
+  const set = judgedIn(s, currentScope());
   return set.has(a) || set.has(b);
+}
+
+/** The agent, when it is started and not off. */
+function running(): AgentState | undefined {
+  const s = state;
+  return s !== undefined && s.config.mode !== 'off' ? s : undefined;
+}
+
+/**
+ * What is judged in `scope`: in a request or `untrusted()` scope every judged operation, outside one only those a
+ * policy section restricts (and cloud-metadata connections). alwaysInspect is a subset of judged.
+ */
+function judgedIn(s: AgentState, scope: Scope | undefined): ReadonlySet<OperationName> {
+  return scope === undefined ? s.alwaysInspect : s.judged;
 }
 
 /** `inspection`'s answer for "call the original, do nothing else". */
@@ -107,17 +121,15 @@ export const SKIP: unique symbol = Symbol('palisade.skip');
  * current, a megamorphic property load).
  */
 export function inspection(name: OperationName): Scope | undefined | typeof SKIP {
-  const s = state;
-  if (s === undefined || s.config.mode === 'off') return SKIP;
+  const s = running();
+  if (s === undefined) return SKIP;
   const scope = currentScope();
-  // alwaysInspect is a subset of judged: outside a request the fast path asks one Set, as before.
-  if (scope === undefined) return s.alwaysInspect.has(name) ? undefined : SKIP;
-  return s.judged.has(name) ? scope : SKIP;
+  return judgedIn(s, scope).has(name) ? scope : SKIP;
 }
 
 /** Whether servers should open request scopes at all (started and not off). Hooks ask this instead of reading modes. */
 export function scopesEnabled(): boolean {
-  return state !== undefined && state.config.mode !== 'off';
+  return running() !== undefined;
 }
 
 /** How many bytes of a plain-http request body may be copied for taint. */
