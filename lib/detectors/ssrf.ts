@@ -263,12 +263,7 @@ function hostTextStart(v: string): number {
   if (c0 >= 128 || (SCHEME[c0]! & SCHEME_FIRST) === 0) {
     return i + 1 < n && isSlash(c0) && isSlash(v.charCodeAt(i + 1)) ? slashRunEnd(v, i) : 0;
   }
-  let j = i + 1;
-  while (j < n) {
-    const c = v.charCodeAt(j);
-    if (c >= 128 || SCHEME[c] === 0) break;
-    j++;
-  }
+  const j = schemeCharsEnd(v, i + 1);
   schemeScanEnd = j;
   if (j >= n) return 0;
   const c = v.charCodeAt(j);
@@ -311,16 +306,22 @@ function isSpecialScheme(v: string, i: number, j: number): boolean {
   return len === 4 || (v.charCodeAt(i + 4) | 0x20) === 0x73;
 }
 
-/** Does `v` (after leading spaces and controls) start with a special scheme and ':'? */
-function startsWithSpecialScheme(v: string): boolean {
-  let i = 0;
-  while (i < v.length && v.charCodeAt(i) <= 0x20) i++;
-  let j = i;
-  while (j < v.length && j - i < 6) {
+/** Where the run of scheme characters (letters, digits, '+', '-', '.') from `from` ends. */
+function schemeCharsEnd(v: string, from: number): number {
+  let j = from;
+  while (j < v.length) {
     const c = v.charCodeAt(j);
     if (c >= 128 || SCHEME[c] === 0) break;
     j++;
   }
+  return j;
+}
+
+/** Does `v` (after leading spaces and controls) start with a special scheme and ':'? */
+function startsWithSpecialScheme(v: string): boolean {
+  let i = 0;
+  while (i < v.length && v.charCodeAt(i) <= 0x20) i++;
+  const j = schemeCharsEnd(v, i);
   return j < v.length && v.charCodeAt(j) === 0x3a && isSpecialScheme(v, i, j);
 }
 
