@@ -94,16 +94,27 @@ function normaliseHost(h: string): string {
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
 
+/** The input as hostOfInput reads it: as the URL parser reads it (without the spaces and controls around it). */
+function parserText(raw: string): string {
+  return raw.length > 0 && (raw.charCodeAt(0) <= 0x20 || raw.charCodeAt(raw.length - 1) <= 0x20) ? asParserReads(raw) : raw;
+}
+
+/** Does hostOfInput read `v` (parserText) as a URL with its own scheme? `http:127.0.0.1` and `http:\\\\127.0.0.1` are URLs too. */
+function hasOwnScheme(v: string): boolean {
+  return v.includes('://') || startsWithSpecialScheme(v);
+}
+
 /**
  * The host the input names when read as a URL or `host[:port]`, and the port
  * it implies ('' when it names none: a bare host says nothing about the port).
+ * `asAuthority`: read it as what follows an app's own `http://`, even when it
+ * has a scheme of its own (`https:u@127.0.0.1` is then userinfo and a host).
  */
-function hostOfInput(raw: string): { host: string; port: string } | undefined {
+function hostOfInput(raw: string, asAuthority: boolean): { host: string; port: string } | undefined {
   if (raw.length > 2048) return undefined;
   // Spaces and controls around it are dropped by the parser, but not once `http://` is put before them.
-  const v = raw.length > 0 && (raw.charCodeAt(0) <= 0x20 || raw.charCodeAt(raw.length - 1) <= 0x20) ? asParserReads(raw) : raw;
-  // `http:127.0.0.1` and `http:\\\\127.0.0.1` are URLs too: after a special scheme the parser skips any slashes.
-  const hasScheme = v.includes('://') || startsWithSpecialScheme(v);
+  const v = parserText(raw);
+  const hasScheme = !asAuthority && hasOwnScheme(v);
   let text: string;
   if (hasScheme) text = v;
   else if (v.startsWith('//')) text = `http:${v}`;
@@ -116,6 +127,15 @@ function hostOfInput(raw: string): { host: string; port: string } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Does `named` (hostOfInput's reading) name the destination's host, and its port if it names one? */
+function namesDestination(named: { host: string; port: string } | undefined, resource: NetResource): boolean {
+  if (named === undefined) return false;
+  if (named.host !== normaliseHost(resource.host) && (resource.rawHost === undefined || named.host !== normaliseHost(resource.rawHost))) {
+    return false;
+  }
+  return namesPort(named.port, resource);
 }
 
 // What each ASCII character means in a host text, for mayNameHost. Forbidden host code points make
@@ -191,7 +211,12 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
       // `http://127.0.0.\t1/` and `http://127.0.0.1 ` name 127.0.0.1 (`new URL(input)` hands the hook that).
       if ((k & HC_FORBIDDEN) !== 0) return !decoded && parserDrops(v, i) && mayNameHost(asParserReads(v), resource, facts);
       if ((k & HC_WILD) !== 0) return true;
-      if (!decoded) return mayNameDecodedHost(v, start, end, resource, facts);
+      if (!decoded) {
+        // The parser drops tabs, newlines and the trailing run before it percent-decodes the host: so must we
+        // (`http://%31%32%37.0.0.1 ` names 127.0.0.1). Rare: a host text with '%'.
+        const read = asParserReads(v);
+        return read !== v ? mayNameHost(read, resource, facts) : mayNameDecodedHost(v, start, end, resource, facts);
+      }
     }
     if (!ipLike) continue;
     if ((k & HC_COLON) !== 0 && colon === -1 && i > start) colon = i;
@@ -543,12 +568,10 @@ function choosesHost(facts: HostFacts, resource: NetResource, value: string): bo
   const raw = resource.rawHost ?? resource.host;
   if (partialCounts ? raw.includes(value) : value === raw) return true;
   if (!mayNameHost(value, resource, facts)) return false;
-  const named = hostOfInput(value);
-  if (named === undefined) return false;
-  if (named.host !== normaliseHost(resource.host) && (resource.rawHost === undefined || named.host !== normaliseHost(resource.rawHost))) {
-    return false;
-  }
-  return namesPort(named.port, resource);
+  if (namesDestination(hostOfInput(value, false), resource)) return true;
+  // An input with a scheme of its own may also be what follows an app's own `http://` (`http://${input}`),
+  // where `https:u@127.0.0.1` is userinfo and a host on port 80, not a URL on port 443.
+  return hasOwnScheme(parserText(value)) && namesDestination(hostOfInput(value, true), resource);
 }
 
 /** An input naming port `port` ('' when it names none) names this destination's port, or the resource does not say one. */

@@ -58,10 +58,19 @@ t.test('block mode: loopback in every spelling, through every client, never conn
   for (const c of CLIENTS) {
     const scheme = c === 'https' ? 'https' : 'http';
     const p = c === 'https' ? b.tlsPort : b.port;
-    for (const url of [`${scheme}://127.0.0.\t1:${p}/secret`, `${scheme}://local\nhost:${p}/secret`, `${scheme}://0x7f.\r1:${p}/secret`, `${scheme}://127.0.0.1:${p} `, `${scheme}:127.0.0.1:${p}/secret`, `${scheme}:///0x7f.1:${p}/secret`]) {
+    for (const url of [`${scheme}://127.0.0.\t1:${p}/secret`, `${scheme}://local\nhost:${p}/secret`, `${scheme}://0x7f.\r1:${p}/secret`, `${scheme}://127.0.0.1:${p} `, `${scheme}:127.0.0.1:${p}/secret`, `${scheme}:///0x7f.1:${p}/secret`, `${scheme}://%31%32%37.0.0.1:${p} `, `${scheme}://loc%61lhost:${p}\t`]) {
       const res = await request(app.port, `/proxy-parsed/${c}?url=${q(url)}`);
       t.equal(res.status, 403, `${c} parsed ${JSON.stringify(url)}: 403`);
       t.equal(b.connections(), baseline, `${c} parsed ${JSON.stringify(url)}: the loopback server saw no connection`);
+    }
+  }
+  // The app takes only the host from the request and puts its own scheme before it: a scheme in the input is then
+  // userinfo (`https:u@127.0.0.1` is user `https`, password `u`), and the input's own reading of the port (443) is not the app's.
+  for (const c of CLIENTS) {
+    for (const host of ['\x1f https:u@127.0.0.1', 'https:@localhost', 'wss:x@0x7f.1']) {
+      const res = await request(app.port, `/proxy-host/${c}?host=${q(host)}`);
+      t.equal(res.status, 403, `${c} host ${JSON.stringify(host)}: 403`);
+      t.equal(b.connections(), baseline, `${c} host ${JSON.stringify(host)}: the loopback server saw no connection`);
     }
   }
   // GET /proxy?url= (the issue's route, fetch underneath).

@@ -102,6 +102,21 @@ export function relativeCase(x: string, cls?: string): SsrfCase {
   return c;
 }
 
+/**
+ * `http://${x}:9200/x`: the app takes only the host from the input and chooses scheme, port and path. The hook
+ * sees the URL without userinfo (hooks/net.ts, targetFromUrl), as a client sends it.
+ */
+export function authorityCase(x: string, cls?: string): SsrfCase {
+  const u = new URL(`http://${x}:9200/x`);
+  u.username = '';
+  u.password = '';
+  const c = urlCase('§', u.href, cls);
+  c.name = `http://\${input}:9200/x, connecting to ${u.href} ← ${JSON.stringify(x)}`;
+  c.resource = { ...c.resource, rawHost: u.hostname };
+  c.inputs = [input(x, [], 'body.host')];
+  return c;
+}
+
 /** The input is `host:port` in any spelling; the hook connects to the normalised URL built from it. */
 export function hostPortCase(hostPort: string, cls?: string, port = hostPort.slice(hostPort.lastIndexOf(':') + 1)): SsrfCase {
   const href = new URL(`http://${hostPort}/`).href;
@@ -199,6 +214,12 @@ export const attacks: SsrfCase[] = [
   // Leading and trailing controls and spaces, which the URL parser drops (and an app that trims).
   ...['http://127.0.0.1 ', 'http://2130706433\x0b', ' http://0x7f.1\x00', 'http://127.0.0.1:8080\x1f'].map((x) => normalisedCase(x)),
   ...['http://localhost ', 'http://LOCALHOST.\x00'].map((x) => normalisedCase(x, 'loopback')),
+  // A percent-encoded host with what the parser drops after it: dropped before the host is decoded.
+  ...['http://%31%32%37.0.0.1 ', 'http://127%2e0%2e0%2e1\x1f', 'http://%31%32%37.0.0.1:8080\t/'].map((x) => normalisedCase(x)),
+  normalisedCase('http://loc%61lhost\t', 'loopback'),
+  // A scheme in a host the app puts after its own: userinfo there (user `https`), and the app's port, not 443.
+  ...['\x1f https:u@127.0.0.1', 'https:@127.0.0.1', 'wss:x@0x7f.1', 'https:u:p@[::1]'].map((x) => authorityCase(x, 'loopback')),
+  authorityCase('https:u@169.254.169.254', 'metadata'),
   // The input completes an app-chosen host or breaks the authority.
   urlCase('https://api.example.com§/v1/users', '@127.0.0.1', 'loopback'),
   urlCase('https://api.example.com§/v1/users', '@169.254.169.254/latest/meta-data/#', 'metadata'),
@@ -275,6 +296,10 @@ export const benign: SsrfCase[] = [
   ),
   ...['localhostess ', 'http:localhost.example.com', 'local\thost.example.com', 'http:///api.localhost.example/'].map((x) => urlCase('http://localhost:9200/search?q=§', x)),
   hostPortCase('0177.0.0.1:3000', undefined, '9200'),
+  // Look-alikes of a URL read as what follows the app's own `http://`: there the scheme is a host, or the port is another.
+  ...['https://127.0.0.1/', 'https:127.0.0.1', 'https://u@127.0.0.1:3000/', 'http:u@127.0.0.1:3000', 'ws:127.0.0.1:3000/'].map((x) =>
+    urlCase('http://127.0.0.1:9200/search?q=§', x),
+  ),
   // The input is the port, not the host.
   urlCase('http://127.0.0.1:§/status', '8080'),
   // An input that names a different host and port than the one connected.
