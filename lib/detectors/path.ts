@@ -239,7 +239,19 @@ function someSegmentIn(raw: string, v: string): boolean {
  */
 function judgeNormalised(raw: string, v: string, normalisedRaw: () => string): Verdict | 'involved' | undefined {
   if (v.length > 4096 || !normalisationChanges(v) || !someSegmentIn(raw, v)) return undefined;
-  const nv = posix.normalize(v);
+  const asIs = judgeNormalForm(v, posix.normalize(v), normalisedRaw);
+  if (asIs !== undefined && asIs !== 'involved') return asIs;
+  // path.join reads a leading '/' of a later argument as a separator, not the root: join(dir, '/../x') is
+  // dir/../x. The normal form of '/../x' is '/x' (no climb), so the input is also judged without it.
+  if (v.charCodeAt(0) !== 0x2f) return asIs;
+  let i = 1;
+  while (i < v.length && v.charCodeAt(i) === 0x2f) i++;
+  const relative = v.slice(i);
+  return judgeNormalForm(v, posix.normalize(relative === '' ? '.' : relative), normalisedRaw) ?? asIs;
+}
+
+/** judgeNormalised for one normal form `nv` of the input `v`. */
+function judgeNormalForm(v: string, nv: string, normalisedRaw: () => string): Verdict | 'involved' | undefined {
   if (nv === v && !nv.startsWith('../')) return undefined;
   let core = nv;
   let climbs = 0;
@@ -247,6 +259,10 @@ function judgeNormalised(raw: string, v: string, normalisedRaw: () => string): V
     climbs++;
     core = core.length === 2 ? '' : core.slice(3);
   }
+  // path.resolve drops a trailing '/' that normalize keeps: 'x/../../conf/secrets.json/' opens conf/secrets.json.
+  let coreEnd = core.length;
+  while (coreEnd > 1 && core.charCodeAt(coreEnd - 1) === 0x2f) coreEnd--;
+  if (coreEnd < core.length) core = core.slice(0, coreEnd);
   if (core === '' || core === '.' || core === '/') return undefined;
   const nraw = normalisedRaw();
   const at = indexAtSegment(nraw, core);

@@ -78,6 +78,27 @@ t.test('block mode: absolute names', async (t) => {
   t.equal(joined.status, 404, 'path.join keeps an absolute name inside public: the app answers 404');
 });
 
+t.test('block mode: a leading slash before the climb (path.join) and a trailing slash after the name (path.resolve)', async (t) => {
+  const dir = appDir();
+  const app = await startApp('fs/express-files.js', { PALISADE_MODE: 'block', APP_DIR: dir });
+  t.teardown(() => app.stop());
+  // path.join(PUBLIC, '/../secret.txt') is APP_DIR/secret.txt: join reads the leading '/' as a separator.
+  for (const route of ['/file', '/file-promise', '/file-stream']) {
+    const res = await request(app.port, `${route}?name=${q('/../secret.txt')}`);
+    t.equal(res.status, 403, `${route}: '/../secret.txt' → 403`);
+    t.notMatch(res.body, /the secret/);
+  }
+  // path.resolve drops a trailing '/': '../secret.txt/' opens APP_DIR/secret.txt.
+  const resolved = await request(app.port, `/file-resolve?name=${q('../secret.txt/')}`);
+  t.equal(resolved.status, 403, "path.resolve + '../secret.txt/' → 403");
+  t.notMatch(resolved.body, /the secret/);
+  const ev = await waitFor(() => app.events().find((e) => e.request?.path === '/file-resolve'));
+  t.match(ev, { kind: 'path_traversal', input: { source: 'query.name', value: '../secret.txt/' }, resource: { path: path.join(dir, 'secret.txt') }, detail: { rule: 'dot-dot' } });
+  // Benign names with the same slashes are served.
+  t.equal((await request(app.port, `/file?name=${q('/report.txt')}`)).status, 200, "'/report.txt' joins inside public");
+  t.equal((await request(app.port, `/file-resolve?name=${q('report.txt/')}`)).status, 200, "'report.txt/' resolves inside public");
+});
+
 t.test('block mode: double encoding', async (t) => {
   const dir = appDir();
   const app = await startApp('fs/express-files.js', { PALISADE_MODE: 'block', APP_DIR: dir });

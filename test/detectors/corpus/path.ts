@@ -167,6 +167,9 @@ export const attacks: PathCase[] = [
   pathCase(T.join, input('%2e%2e%2f%2e%2e%2fetc%2fpasswd', ['url']), ['encoded'], [input('%252e%252e%252fetc%252fpasswd')]),
   // A second, unrelated input comes first and must not hide the attack.
   pathCase(T.join, '../../../etc/passwd', ['dot-dot'], [input('report', [], 'query.title')]),
+  // path.join reads a leading '/' as a separator ('/../x' climbs from the base); path.resolve drops a trailing '/'.
+  ...['/../secret.txt', '//../config/db.json', '/./../../srv/other/data.csv', '/a/../../secret.txt'].map((x) => pathCase(T.join, x, ['dot-dot'])),
+  ...['../secret.txt/', '../config/db.json//', 'a/../../secret.txt/', '../../srv/other/'].map((x) => pathCase(T.resolve, x, ['dot-dot'])),
 ];
 
 // ---------------------------------------------------------------------------
@@ -230,6 +233,9 @@ export const benign: PathCase[] = [
   ...['photo', 'a.b', 'résumé', '2024..2025', 'x%20y'].map((x) => pathCase(T.json, x)),
   ...['1', 'abc', 'report.v2', '..x'].map((x) => pathCase(T.prefixed, x)),
   ...['uploads/a.png', 'report.txt', 'data/export.csv'].map((x) => pathCase(T.whole, x)),
+  // The same slashes without a climb out of the base.
+  ...['/report.txt', '//img/logo.png', '/a/../report.txt'].map((x) => pathCase(T.join, x)),
+  ...['report.txt/', 'img/logo.png//', 'a/../report.txt/'].map((x) => pathCase(T.resolve, x)),
   // The request path coincides with the start of an absolute path the app chose.
   { name: "request path '/home' vs the app's template file", resource: resource('/home/user/app/views/home.ejs'), inputs: [input('/home', [], 'path')] },
   { name: "request path '/app' vs /app/views/index.html", resource: resource('/app/views/index.html'), inputs: [input('/app', [], 'path')] },
