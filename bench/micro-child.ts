@@ -24,6 +24,7 @@ const SCALE = Number(process.env.BENCH_MICRO_SCALE ?? 1);
 const originals = {
   readFileSync: fs.readFileSync,
   existsSync: fs.existsSync,
+  join: path.join,
   spawnSync: cp.spawnSync,
   Function: Function,
 };
@@ -113,6 +114,13 @@ async function setup(): Promise<{ ops: Op[]; close: () => Promise<void> }> {
     original: () => originals.readFileSync(file),
   });
   ops.push({ name: 'fs.promises.readFile (4 KB)', n: 500, async: () => fs.promises.readFile(file) });
+  // Not a sink: hooked to carry a '..' input through (hooks/path.ts); called often by frameworks and module loading.
+  ops.push({
+    name: "path.join(dir, 'img/logo.png') (no '..')",
+    n: 50_000,
+    sync: () => path.join(dir, 'img/logo.png'),
+    original: () => originals.join(dir, 'img/logo.png'),
+  });
   ops.push({
     name: "new Function('a', 'return a + 1')",
     n: 5_000,

@@ -1,6 +1,7 @@
 import type { HookDefinition } from '../lib/hooking';
 import { childProcessHook } from './child_process';
 import { fsHook } from './fs';
+import { pathHook } from './path';
 import { functionHook } from './code';
 import { vmHook } from './vm';
 import { fastifyHook, koaHook } from './frameworks';
@@ -26,6 +27,7 @@ export const hooks: readonly HookDefinition[] = [
   undiciHook,
   childProcessHook,
   fsHook,
+  pathHook,
   functionHook,
   vmHook,
   fastifyHook,

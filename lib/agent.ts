@@ -3,6 +3,7 @@ import { currentScope, type Scope } from './context';
 import { actionFor } from './decide';
 import { attackKindOf, detectorFor } from './detectors';
 import { analyzeSql } from './detectors/sql/analyze';
+import { MAX_CLIMBS, climbFinding, pathClimb } from './detectors/path';
 import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { inputsOf, nonWordInputsOf } from './taint';
@@ -224,7 +225,28 @@ function runDetector(op: Operation, scope: Scope): Finding | undefined {
   // The SQL check passes over words (isOneWord in detectors/sql): it is given the rest only.
   const inputs = op.name === 'sql.query' ? nonWordInputsOf(scope) : inputsOf(scope);
   if (inputs.length === 0) return undefined;
-  return detect(op.resource, inputs);
+  const f = detect(op.resource, inputs);
+  if (f !== undefined || scope.climbs === undefined) return f;
+  return op.name === 'fs.read' || op.name === 'fs.write' ? climbFinding(op.resource, scope.climbs) : undefined;
+}
+
+/**
+ * A node:path call (hooks/path.ts) with '..' in an argument: if a request input's climb took it out of the
+ * directory the app chose, keep that on the scope for the fs check (climbFinding). Never throws.
+ */
+export function notePathCall(fn: string, build: (...parts: string[]) => string, args: readonly unknown[], out: string): void {
+  const s = running();
+  if (s === undefined || (!s.detected.has('fs.read') && !s.detected.has('fs.write'))) return;
+  const scope = currentScope();
+  if (scope === undefined || (scope.climbs !== undefined && scope.climbs.length >= MAX_CLIMBS)) return;
+  try {
+    const inputs = inputsOf(scope);
+    if (inputs.length === 0) return;
+    const climb = pathClimb(fn, build, args, out, inputs);
+    if (climb !== undefined) (scope.climbs ??= []).push(climb);
+  } catch (err) {
+    internalError(err);
+  }
 }
 
 /** Findings that need no taint: cloud-metadata access from anywhere. */

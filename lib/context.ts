@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaintInput } from './types';
 import type { InputList } from './taint/sources';
+import type { PathClimb } from './detectors/path';
 
 /**
  * The untrusted scope a sink call runs in: an HTTP request, or a scope the
@@ -18,6 +19,8 @@ export interface Scope {
   label?: string;
   /** Cached extraction; see taint/index.ts. */
   cache?: InputCache;
+  /** Climbs out of an app-chosen directory that this scope's node:path calls made (hooks/path.ts), for the fs check. */
+  climbs?: PathClimb[];
 }
 
 /** Framework objects seen for this request; read at sink time (bodies are parsed after the request starts). */

@@ -352,6 +352,78 @@ export const detectPathTraversal: Detector<'fs.read'> = detect;
 /** The same check for `fs.write` (both ends of rename/copyFile/link/symlink are judged separately). */
 export const detectPathTraversalWrite: Detector<'fs.write'> = detect;
 
+/*
+ * Climbs carried through node:path. An input made only of '..' segments
+ * leaves no trace in a path that path.join or path.resolve collapsed:
+ * path.join(uploads, '..', 'avatar.png') is just /srv/app/data/avatar.png.
+ * So the path hook (hooks/path.ts) judges such calls where the input is still
+ * an argument, and the request keeps what it found (at most MAX_CLIMBS) for
+ * the fs check: a path at or under where the climb landed, outside the
+ * directory the app chose, is the input's doing.
+ */
+
+/** A climb out of an app-chosen directory through node:path, kept on the request for the fs check. */
+export interface PathClimb {
+  readonly input: TaintInput;
+  /** The directory the app chose (absolute). */
+  readonly base: string;
+  /** Where the call landed (absolute), outside `base`. */
+  readonly to: string;
+  /** 'path.join', 'path.resolve' or 'path.normalize'. */
+  readonly via: string;
+}
+
+export const MAX_CLIMBS = 16;
+
+function within(p: string, dir: string): boolean {
+  return p === dir || (p.startsWith(dir) && (dir.endsWith('/') || p.charCodeAt(dir.length) === 0x2f));
+}
+
+/**
+ * Did an input's '..' take the result of `build(...args)` (path.join, resolve
+ * or normalize: `fn`) out of the directory the arguments before it chose? The
+ * same call with the input replaced by a plain name must stay inside (the app
+ * climbing on its own is not the input's doing), and an input that starts the
+ * path chose no directory to leave.
+ */
+export function pathClimb(fn: string, build: (...parts: string[]) => string, args: readonly unknown[], out: string, inputs: readonly TaintInput[]): PathClimb | undefined {
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k];
+    if (typeof a !== 'string' || a.indexOf('..') === -1) continue;
+    for (const input of inputs) {
+      const v = input.value;
+      if (v.length < 2 || v.indexOf('..') === -1) continue;
+      const at = a.indexOf(v);
+      if (at === -1) continue;
+      const head = a.slice(0, baseEndBefore(a, at));
+      if (k === 0 && head === '') continue;
+      const parts = args.slice(0, k) as string[];
+      if (head !== '') parts.push(head);
+      const base = posix.resolve(build(...parts));
+      const to = posix.resolve(out);
+      if (within(to, base)) continue;
+      const plain = args.slice() as string[];
+      plain[k] = `${a.slice(0, at)}x${a.slice(at + v.length)}`;
+      if (!within(posix.resolve(build(...plain)), base)) continue;
+      return { input, base, to, via: `path.${fn}` };
+    }
+  }
+  return undefined;
+}
+
+/** The fs check's use of the climbs a request's node:path calls made: `resource.path` where one landed, outside its base. */
+export function climbFinding(resource: FsResource, climbs: readonly PathClimb[]): Finding | undefined {
+  const p = resource.path;
+  for (const c of climbs) {
+    if (!within(p, c.to) || within(p, c.base)) continue;
+    const detail: Record<string, string | number | boolean> = { rule: 'dot-dot', path: p, base: c.base, via: c.via };
+    const m = sensitivePathMatch(p);
+    if (m !== undefined) detail.sensitive = m.reason;
+    return { kind: 'path_traversal', input: c.input, reason: `${REASONS['dot-dot']} (through ${c.via})`, detail };
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------
 // Sensitive files
 // ---------------------------------------------------------------------------

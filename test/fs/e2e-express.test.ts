@@ -99,6 +99,35 @@ t.test('block mode: a leading slash before the climb (path.join) and a trailing 
   t.equal((await request(app.port, `/file-resolve?name=${q('report.txt/')}`)).status, 200, "'report.txt/' resolves inside public");
 });
 
+t.test("block mode: a name made only of '..' that node:path collapsed (path.join, resolve, normalize)", async (t) => {
+  const dir = appDir();
+  const app = await startApp('fs/express-files.js', { PALISADE_MODE: 'block', APP_DIR: dir });
+  t.teardown(() => app.stop());
+  // Benign first: the user's own folder.
+  t.equal((await request(app.port, '/avatar/alice', { method: 'PUT', body: 'png', headers: TEXT })).status, 201, 'avatar stored');
+  t.equal(fs.readFileSync(path.join(dir, 'uploads', 'alice', 'avatar.png'), 'utf8'), 'png');
+  t.same(JSON.parse((await request(app.port, `/list?dir=alice`)).body), ['avatar.png'], 'own folder listed');
+  // path.join(UPLOADS, '..') is APP_DIR, and path.join(UPLOADS, '..', 'avatar.png') APP_DIR/avatar.png: neither
+  // path holds a trace of the input. The route's mkdir of APP_DIR is refused first.
+  const put = await request(app.port, '/avatar/%2e%2e', { method: 'PUT', body: 'evil', headers: TEXT });
+  t.equal(put.status, 403, "PUT /avatar/.. → 403");
+  t.notOk(fs.existsSync(path.join(dir, 'avatar.png')), 'nothing written above uploads');
+  const ev = await waitFor(() => app.events().find((e) => e.request?.route === '/avatar/:id'));
+  t.match(ev, { kind: 'path_traversal', operation: 'fs.write', fn: 'mkdir', input: { value: '..' }, resource: { path: dir }, detail: { rule: 'dot-dot', via: 'path.join', base: path.join(dir, 'uploads') } });
+  // readdir of the app's directory through path.normalize.
+  const list = await request(app.port, `/list?dir=${q('../..')}`);
+  t.equal(list.status, 403, 'GET /list?dir=../.. → 403');
+  t.notMatch(list.body, /secret/);
+  // fs.rmSync(path.resolve(UPLOADS, '..'), { recursive: true }) would remove the whole app directory.
+  const rm = await request(app.port, '/uploads/%2e%2e', { method: 'DELETE' });
+  t.equal(rm.status, 403, 'DELETE /uploads/.. → 403');
+  t.ok(fs.existsSync(path.join(dir, 'secret.txt')) && fs.existsSync(path.join(dir, 'uploads', 'alice')), 'the app directory is still there');
+  // A name that climbs and comes back stays inside; removing one's own folder works.
+  t.equal((await request(app.port, `/list?dir=${q('alice/../alice')}`)).status, 200, "'alice/../alice' stays inside");
+  t.equal((await request(app.port, '/uploads/alice', { method: 'DELETE' })).status, 200, 'own folder removed');
+  t.notOk(fs.existsSync(path.join(dir, 'uploads', 'alice')));
+});
+
 t.test('block mode: double encoding', async (t) => {
   const dir = appDir();
   const app = await startApp('fs/express-files.js', { PALISADE_MODE: 'block', APP_DIR: dir });
