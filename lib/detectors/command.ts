@@ -114,6 +114,17 @@ function checkShellCommand(
       if (hit !== undefined) return finding(o.input, hit.reason + where, hit.token, shell, argIndex);
     }
   }
+  // The shell removes each backslash-newline before it reads tokens (unquoted and inside double quotes), so
+  // `"$\<newline>(id)"` is `"$(id)"`. Judge the command as it reads it too. Inside single quotes the pair is
+  // literal, and removing it there changes no token, so one splice of the whole text serves.
+  if (command.indexOf('\\\n') !== -1) {
+    const read = command.replaceAll('\\\n', '');
+    const f = checkShellCommand(read, splicedForms(inputs), shell, nesting, argIndex);
+    if (f !== undefined) {
+      f.input = originalInput.get(f.input) ?? f.input;
+      return f;
+    }
+  }
   // The shell sees the script of a nested `sh -c '…'` as one quoted word; follow it.
   if (nesting < MAX_NESTING) {
     let nestedInputs: readonly TaintInput[] | undefined;
@@ -150,6 +161,21 @@ function withDequotedForms(inputs: readonly TaintInput[]): readonly TaintInput[]
     }
   }
   return out ?? inputs;
+}
+
+/** Inputs with their backslash-newlines removed, as the shell reads them (pointing back at the input carried). */
+function splicedForms(inputs: readonly TaintInput[]): TaintInput[] {
+  const out: TaintInput[] = [];
+  for (const input of inputs) {
+    if (input.value.indexOf('\\\n') === -1) {
+      out.push(input);
+      continue;
+    }
+    const form: TaintInput = { source: input.source, value: input.value.replaceAll('\\\n', ''), decoding: input.decoding };
+    originalInput.set(form, originalInput.get(input) ?? input);
+    out.push(form);
+  }
+  return out;
 }
 
 /** Backslash removal as inside double quotes (only before $ ` " \\ newline) or unquoted (before anything). */

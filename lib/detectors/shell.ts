@@ -663,6 +663,8 @@ class Parser {
       if (this.code(at + 2) === LPAREN) return this.arithmetic(at, quoted);
       return this.commandSubstitution(at, 2, quoted);
     }
+    // bash's old arithmetic form, `$[ … ]`: an expansion like `$(( … ))` where /bin/sh is bash.
+    if (n === LBRACK) return this.arithmetic(at, quoted, true);
     if (n === LBRACE) return this.braceParameter(at, quoted);
     if (!quoted && n === SQ) return this.ansiC(at);
     if (!quoted && n === DQ) return this.doubleQuoted(at, 2);
@@ -705,11 +707,13 @@ class Parser {
     return text;
   }
 
-  /** $(( … )) — scanned for nested expansions; arithmetic itself is not parsed. */
-  private arithmetic(at: number, quoted: boolean): string {
+  /** $(( … )), or with `brackets` bash's $[ … ] — scanned for nested expansions; arithmetic itself is not parsed. */
+  private arithmetic(at: number, quoted: boolean, brackets = false): string {
     const src = this.src;
-    const t = this.tok('substitution', at, at, 3, 0, quoted);
-    this.pos = at + 3;
+    const open = brackets ? LBRACK : LPAREN;
+    const closer = brackets ? RBRACK : RPAREN;
+    const t = this.tok('substitution', at, at, brackets ? 2 : 3, 0, quoted);
+    this.pos = at + (brackets ? 2 : 3);
     this.dyn = true;
     if (!this.tooDeep()) {
       this.depth++;
@@ -717,11 +721,11 @@ class Parser {
       while (this.pos < this.limit) {
         const i = this.pos;
         const c = src.charCodeAt(i);
-        if (c === LPAREN) level++;
-        else if (c === RPAREN) {
+        if (c === open) level++;
+        else if (c === closer) {
           if (level > 0) level--;
           else {
-            const two = this.code(i + 1) === RPAREN;
+            const two = !brackets && this.code(i + 1) === RPAREN;
             this.pos = i + (two ? 2 : 1);
             t.close = two ? 2 : 1;
             break;

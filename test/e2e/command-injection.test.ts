@@ -12,6 +12,24 @@ function appDir(): string {
   return dir;
 }
 
+t.test('express + exec, block mode: a line continuation inside double quotes', async (t) => {
+  const dir = appDir();
+  const marker = path.join(dir, 'pwned');
+  const app = await startApp('apps/express-exec.js', { PALISADE_MODE: 'block', APP_DIR: dir });
+  t.teardown(() => app.stop());
+  const ok = await request(app.port, `/grep?q=${q('hi')}`);
+  t.equal(ok.status, 200);
+  t.match(ok.body, /hello\.txt/);
+  // grep -rl "$\<newline>(touch …)" . — the shell drops the backslash-newline and runs the substitution.
+  for (const x of [`$\\\n(touch ${marker})`, `\`\\\ntouch ${marker}\``, `$[$\\\n(touch ${marker})]`]) {
+    const bad = await request(app.port, `/grep?q=${q(x)}`);
+    t.equal(bad.status, 403, `${JSON.stringify(x)}: 403`);
+    t.notOk(fs.existsSync(marker), `${JSON.stringify(x)}: the injected command never ran`);
+  }
+  const ev = await waitFor(() => app.events().find((e) => e.action === 'block'));
+  t.match(ev, { kind: 'command_injection', input: { source: 'query.q' }, reason: /command substitution/ });
+});
+
 t.test('express + exec, block mode', async (t) => {
   const dir = appDir();
   const marker = path.join(dir, 'pwned');

@@ -148,6 +148,12 @@ const DOUBLE_ATTACKS: Array<[string, string]> = [
   ['foo\\', 'backslash'],
   ['$((7*7))', 'command substitution'],
   ['x"y', 'breaks out of quote'],
+  // The shell removes a backslash-newline before it reads tokens: `$\<newline>(id)` is `$(id)`.
+  ['$\\\n(id)', 'command substitution'],
+  ['`\\\nid`', 'command substitution'],
+  ['$\\\n{HOME}', 'variable expansion'],
+  // bash's old arithmetic form, an expansion where /bin/sh is bash.
+  ['$[7*7]', 'command substitution'],
 ];
 
 const SINGLE_ATTACKS: Array<[string, string]> = [
