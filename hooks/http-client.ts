@@ -46,8 +46,8 @@ function split(args: unknown[]): Split {
   return { url: undefined, opts: a0 !== null && typeof a0 === 'object' ? (a0 as Opts) : {} };
 }
 
-/** Where the request goes, merged the way ClientRequest merges a URL and options (hostname wins over host). */
-function httpTarget(args: unknown[], defaultProtocol: string): Target | undefined {
+/** Where the request goes, merged the way ClientRequest merges a URL and options (hostname wins over host). Exported for tests. */
+export function httpTarget(args: unknown[], defaultProtocol: string): Target | undefined {
   const { url, opts } = split(args);
   if (str(opts.socketPath) !== undefined) return undefined;
   const fromUrl = url !== undefined ? targetFromUrl(url) : undefined;

@@ -1,7 +1,9 @@
 import t from 'tap';
 import { INTERNAL_CLASSES, classifyAddress, parseHostSpelling } from '../../lib/detectors/ip';
 import { detectSsrf } from '../../lib/detectors/ssrf';
-import { callOp, targetFromUrl } from '../../hooks/net';
+import { callOp, targetFromUrl, type Target } from '../../hooks/net';
+import { httpTarget } from '../../hooks/http-client';
+import { parse as legacyParse } from 'node:url';
 import type { NetResource, TaintInput } from '../../lib/types';
 import { DNS, input } from './corpus/ssrf';
 
@@ -14,6 +16,8 @@ import { DNS, input } from './corpus/ssrf';
  * host, userinfo, the host in many spellings, port, path, what trails), lets
  * the parser say where each would connect, the way an app would hand it to
  * a client, and requires a finding for every one that connects inward.
+ * One way goes through the legacy `url.parse` into http.request options,
+ * which reads some spellings otherwise (`http://127%2e0…` has host `127`).
  * Pure: the hooks' own target builders make the resource, DNS answers come
  * from the corpus table, no socket is opened.
  */
@@ -44,35 +48,62 @@ interface Miss {
   spelling: string;
 }
 
-/** Where the app's client would connect with `url`, as the hooks build it; undefined when it would not. */
-function resourceFor(url: string | URL): NetResource | undefined {
-  const target = targetFromUrl(url);
+/** Where the app's client would connect with `url` (or http.request options), as the hooks build it; undefined when it would not. */
+function resourceFor(url: string | URL | LegacyOptions): NetResource | undefined {
+  const target: Target | undefined = typeof url === 'string' || url instanceof URL ? targetFromUrl(url) : httpTarget([url], 'http:');
   if (target === undefined) return undefined;
   const op = callOp(target, 'test', 'fetch');
   const r = op.resource;
+  const fromOptions = !(typeof url === 'string' || url instanceof URL);
+  if (fromOptions) {
+    // Nothing listens on port 0. And a hostname from options reaches getaddrinfo as it is: no percent-decoding
+    // or IDNA, only the numeric forms inet_aton reads (`127.1`, `0x7f.1`); the call-time guess is not the answer.
+    if ((url as LegacyOptions).port === '0') return undefined;
+    if (!/^[0-9a-fx.]+$|:/i.test(r.host)) delete r.address;
+  }
   if (r.address === undefined) {
     // The connect-time lookup, answered from the corpus's table.
-    const address = DNS[r.host.toLowerCase()] ?? parseHostSpelling(r.host);
+    const address = DNS[r.host.toLowerCase()] ?? (fromOptions ? undefined : parseHostSpelling(r.host));
     if (address === undefined) return undefined;
     r.address = address;
   }
+  // Linux refuses to connect to 0.0.0.0/8 other than 0.0.0.0 itself (getaddrinfo reads `127` as 0.0.0.127).
+  if (/^0\./.test(r.address) && r.address !== '0.0.0.0') return undefined;
   return INTERNAL_CLASSES.has(classifyAddress(r.address)) ? r : undefined;
 }
 
+/** http.request options from the legacy parser, which reads some spellings otherwise than the WHATWG one. */
+interface LegacyOptions {
+  protocol: string;
+  hostname: string;
+  port: string | null;
+  path: string;
+}
+
+function legacyOptions(s: string): LegacyOptions {
+  const u = legacyParse(s);
+  if (u.hostname === null || u.hostname === '') throw new Error('no host');
+  // http.request throws ERR_INVALID_PROTOCOL for another scheme (url.parse reads `127.0.0.1:0` as scheme `127.0.0.1:`).
+  const protocol = u.protocol ?? 'http:';
+  if (protocol !== 'http:') throw new Error('not http');
+  return { protocol, hostname: u.hostname, port: u.port, path: u.path ?? '/' };
+}
+
 /** The URL an app builds from `s` in each of the usual ways, or undefined when that way throws. */
-const WAYS: ReadonlyArray<[string, (s: string) => string | URL]> = [
+const WAYS: ReadonlyArray<[string, (s: string) => string | URL | LegacyOptions]> = [
   ['fetch(input)', (s) => s],
   ['fetch(new URL(input).href)', (s) => new URL(s).href],
   ['fetch(new URL(input))', (s) => new URL(s)],
   ['fetch(new URL(input, base))', (s) => new URL(s, BASE)],
   ['fetch(`http://${input}/x`)', (s) => `http://${s}/x`],
+  ['http.request(url.parse(input))', legacyOptions],
 ];
 
 function judge(spelling: string, misses: Miss[], counts: { judged: number }): void {
   const withClasses: TaintInput[] = [input('SPRING24', [], 'body.coupon'), input(spelling)];
   const withoutClasses: TaintInput[] = withClasses.map(({ chars: _chars, ...rest }) => rest);
   for (const [how, build] of WAYS) {
-    let url: string | URL;
+    let url: string | URL | LegacyOptions;
     try {
       url = build(spelling);
     } catch {
