@@ -1,6 +1,6 @@
 import type { Detector, Finding, SpawnResource, TaintInput } from '../types';
 import { overlaps, spansOf, type Overlap } from '../taint/overlap';
-import { analyseShell, type ShellToken } from './shell';
+import { analyseShell, asShellReads, type ShellToken } from './shell';
 
 /**
  * Command injection: does an untrusted input change what a spawned process
@@ -114,11 +114,10 @@ function checkShellCommand(
       if (hit !== undefined) return finding(o.input, hit.reason + where, hit.token, shell, argIndex);
     }
   }
-  // The shell removes each backslash-newline before it reads tokens (unquoted and inside double quotes), so
-  // `"$\<newline>(id)"` is `"$(id)"`. Judge the command as it reads it too. Inside single quotes the pair is
-  // literal, and removing it there changes no token, so one splice of the whole text serves.
-  if (command.indexOf('\\\n') !== -1) {
-    const read = command.replaceAll('\\\n', '');
+  // Spans above are the app's text; the shell reads it without its backslash-newlines (asShellReads): judge
+  // that too, with the inputs read the same way.
+  const read = asShellReads(command);
+  if (read !== command) {
     const f = checkShellCommand(read, splicedForms(inputs), shell, nesting, argIndex);
     if (f !== undefined) {
       f.input = originalInput.get(f.input) ?? f.input;
@@ -167,11 +166,12 @@ function withDequotedForms(inputs: readonly TaintInput[]): readonly TaintInput[]
 function splicedForms(inputs: readonly TaintInput[]): TaintInput[] {
   const out: TaintInput[] = [];
   for (const input of inputs) {
-    if (input.value.indexOf('\\\n') === -1) {
+    const value = asShellReads(input.value);
+    if (value === input.value) {
       out.push(input);
       continue;
     }
-    const form: TaintInput = { source: input.source, value: input.value.replaceAll('\\\n', ''), decoding: input.decoding };
+    const form: TaintInput = { source: input.source, value, decoding: input.decoding };
     originalInput.set(form, originalInput.get(input) ?? input);
     out.push(form);
   }

@@ -997,9 +997,18 @@ export function analyseShell(command: string): ShellAnalysis {
   };
 }
 
-/** Parse a shell command for policy checks: programs, operators, substitutions, redirections. */
+/**
+ * The command as the shell reads it: every backslash-newline is removed before tokens are read, unquoted and inside
+ * double quotes, so `"$\<newline>(id)"` is `"$(id)"` and `&\<newline>&` is `&&`. Inside single quotes the pair is
+ * literal; removing it there changes no token, only that word's value.
+ */
+export function asShellReads(command: string): string {
+  return command.indexOf('\\\n') === -1 ? command : command.replaceAll('\\\n', '');
+}
+
+/** Parse a shell command for policy checks: programs, operators, substitutions, redirections, as the shell reads them. */
 export function parseShell(command: string): ShellParse {
-  return analyseShell(command).parse;
+  return analyseShell(asShellReads(command)).parse;
 }
 
 /** Token stream of a shell command, with spans and quoting, for the injection detector. */

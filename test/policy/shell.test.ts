@@ -41,6 +41,15 @@ t.test('substitutions, dynamic programs and parse failures', async (t) => {
   t.equal(d('LD_PRELOAD=/tmp/x.so ls').ruleId, 'builtin.process.spawn.env', 'assignments are env');
 });
 
+t.test('the command as the shell reads it: backslash-newlines removed before tokens', async (t) => {
+  // A substitution, an operator or a redirection split by a line continuation is still one.
+  t.equal(d('ls "$\\\n(rm -rf /)"').ruleId, 'no-rm', '"$\\<newline>(rm …)" runs rm');
+  t.equal(d('ls &\\\n& curl http://x').decision, 'deny', '&\\<newline>& is && before curl');
+  t.equal(d('ls >\\\n> /etc/cron.d/x').decision, 'deny', '>\\<newline>> is >> to a file no rule allows');
+  // Benign: a continuation between arguments of allowed programs.
+  t.equal(d('ls -la \\\n  | grep -c foo').decision, 'allow', 'a continued pipeline of allowed programs');
+});
+
 t.test('redirections must satisfy fs rules', async (t) => {
   t.equal(d(`ls > ${tmp}/out.txt`).decision, 'allow');
   t.equal(d('ls > /etc/cron.d/x').decision, 'deny');
