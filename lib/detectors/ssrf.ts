@@ -159,11 +159,15 @@ for (const c of 'abcdefxABCDEFX[]') HOST_CHARS[c.charCodeAt(0)] = HC_IP;
 HOST_CHARS[0x2e] = HC_DOT | HC_IP;
 HOST_CHARS[0x3a] = HC_COLON | HC_IP;
 
-/** The URL parser percent-decodes hosts: judge the decoded text of `v[start, end)` instead. */
+/**
+ * The URL parser percent-decodes hosts: judge the decoded text of `v[start, end)` instead. It drops tabs,
+ * newlines and the spaces and controls around the input before it decodes (`http://%31%32%37.0.0.1 ` names
+ * 127.0.0.1), so those go first; trimming the host text's own edges too only lets more through to the parse.
+ */
 function mayNameDecodedHost(v: string, start: number, end: number, resource: NetResource, facts: HostFacts): boolean {
   let text: string;
   try {
-    text = decodeURIComponent(v.slice(start, end));
+    text = decodeURIComponent(asParserReads(v.slice(start, end)));
   } catch {
     return false;
   }
@@ -211,12 +215,7 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
       // `http://127.0.0.\t1/` and `http://127.0.0.1 ` name 127.0.0.1 (`new URL(input)` hands the hook that).
       if ((k & HC_FORBIDDEN) !== 0) return !decoded && parserDrops(v, i) && mayNameHost(asParserReads(v), resource, facts);
       if ((k & HC_WILD) !== 0) return true;
-      if (!decoded) {
-        // The parser drops tabs, newlines and the trailing run before it percent-decodes the host: so must we
-        // (`http://%31%32%37.0.0.1 ` names 127.0.0.1). Rare: a host text with '%'.
-        const read = asParserReads(v);
-        return read !== v ? mayNameHost(read, resource, facts) : mayNameDecodedHost(v, start, end, resource, facts);
-      }
+      if (!decoded) return mayNameDecodedHost(v, start, end, resource, facts);
     }
     if (!ipLike) continue;
     if ((k & HC_COLON) !== 0 && colon === -1 && i > start) colon = i;
