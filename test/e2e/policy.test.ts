@@ -27,12 +27,16 @@ function run(script: string, env: Record<string, string>): { results: Record<str
 t.test('spawn allow list: git at startup is blocked in block mode', async (t) => {
   const marker = path.join(tmpDir(), 'keep-me');
   fs.writeFileSync(marker, 'x');
-  const { results, events, stderr } = run('spawn-app.js', { PALISADE_POLICY: 'spawn-policy.yaml', MARKER: marker });
+  const marker2 = path.join(tmpDir(), 'keep-me-too');
+  fs.writeFileSync(marker2, 'x');
+  const { results, events, stderr } = run('spawn-app.js', { PALISADE_POLICY: 'spawn-policy.yaml', MARKER: marker, MARKER2: marker2 });
   t.notMatch(stderr, 'EGRESS-GUARD');
   t.equal(results.ls, 'ran', 'ls is allowed');
   t.equal(results.git, 'ERR_PALISADE_BLOCKED', 'git is not');
   t.equal(results.lsRm, 'ERR_PALISADE_BLOCKED', "exec('ls; rm -rf x') is blocked: rm is not allowed");
   t.equal(results.markerExists, true, 'rm never ran');
+  t.equal(results.continuedRm, 'ERR_PALISADE_BLOCKED', 'exec(\'ls "$\\<newline>(rm …)"\') is blocked: the shell reads $(rm …)');
+  t.equal(results.marker2Exists, true, 'that rm never ran either');
   const git = events.find((e) => e.resource?.file === 'git');
   t.match(git, { action: 'block', kind: 'policy_violation', operation: 'process.spawn', rule: 'allow.process.spawn', scope: 'global' });
   t.notOk(git.input, 'no request input was involved');
