@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TaintInput } from '../lib/types';
@@ -53,7 +54,34 @@ function comparedBuild(): Configuration[] {
   if (dist === undefined || dist === '') return [];
   return [{ ...BLOCK_DEFAULT, name: `block + default@${dist}`, register: false, preload: [path.resolve(ROOT, dist, 'lib', 'register.js')] }];
 }
-export const EXTRA_CONFIGS: Configuration[] = [MACHINERY, ...comparedBuild()];
+/**
+ * Run only when named in BENCH_CONFIGS (`inherit`): block + strict with every package inheriting the app's allows
+ * (`packages: { "*": { inherit: true } }`), so no verdict depends on the calling package and no call reads the
+ * stack. Its distance to block + strict is what package attribution costs; the policy is written from
+ * strict-bench.yaml at start, so the two cannot drift apart.
+ */
+export const STRICT_INHERIT: Configuration = {
+  name: 'block + strict, packages inherit',
+  register: true,
+  // Written on first use (only runs that name it), removed when the runner exits.
+  get env(): Record<string, string> {
+    return { PALISADE_MODE: 'block', PALISADE_POLICY: strictInheritPolicy() };
+  },
+};
+
+let strictInheritFile: string | undefined;
+/** bench/policies/strict-bench.yaml with its `packages:` section replaced by one that lets every package inherit. */
+function strictInheritPolicy(): string {
+  if (strictInheritFile !== undefined) return strictInheritFile;
+  const strict = fs.readFileSync(path.join(ROOT, 'bench', 'policies', 'strict-bench.yaml'), 'utf8');
+  const at = strict.search(/^packages:/m);
+  if (at === -1) throw new Error('bench/policies/strict-bench.yaml has no packages: section');
+  const file = path.join(os.tmpdir(), `palisade-bench-strict-inherit-${process.pid}.yaml`);
+  fs.writeFileSync(file, `${strict.slice(0, at)}packages:\n  "*": { inherit: true }\n`);
+  process.once('exit', () => fs.rmSync(file, { force: true }));
+  return (strictInheritFile = file);
+}
+export const EXTRA_CONFIGS: Configuration[] = [MACHINERY, STRICT_INHERIT, ...comparedBuild()];
 
 /** Where the bench apps' Palisade events go (one file per runner process; read by the runner for sanity checks). */
 export const EVENT_LOG = path.join(os.tmpdir(), `palisade-bench-${process.pid}.log`);

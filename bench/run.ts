@@ -64,7 +64,9 @@ async function macro(): Promise<BenchResult> {
       'Configurations: bare = no Palisade; monitor = PALISADE_MODE=monitor, no policy; block + default = policies/default.yaml ' +
         '(injection blocking, no behaviour sections); block + strict = bench/policies/strict-bench.yaml, the strict preset with ' +
         'package scopes on and the bench apps\' needs granted; block, detectors off (machinery), run only when BENCH_CONFIGS names it, ' +
-        '= bench/policies/no-detection.yaml, every hook and request scope with nothing judged. ALS only (floor) is not Palisade: each request runs in an ' +
+        '= bench/policies/no-detection.yaml, every hook and request scope with nothing judged; block + strict, packages inherit, run only when ' +
+        'BENCH_CONFIGS names it (inherit), = block + strict with packages: { "*": { inherit: true } }: no verdict depends on the calling ' +
+        'package, so no call reads the stack, and its distance to block + strict is what package attribution costs. ALS only (floor) is not Palisade: each request runs in an ' +
         'AsyncLocalStorage scope and nothing else (bench/apps/als-floor.js), the cost any request-scoped agent pays on this Node version; ' +
         'it runs on the express and http apps only. app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
         'during the timed run: on a shared machine it is steadier than req/s, which also measures the scheduler. main thread µs/req ' +
