@@ -149,7 +149,7 @@ const HC_DIGIT = 8;
 const HC_DOT = 16;
 const HC_COLON = 32;
 const HC_IP = 64;
-const HOST_CHARS = new Uint8Array(128);
+const HOST_CHARS = new Uint16Array(128);
 for (let c = 0; c <= 0x20; c++) HOST_CHARS[c] = HC_FORBIDDEN;
 for (const c of [0x3c, 0x3e, 0x5e, 0x7c, 0x7f]) HOST_CHARS[c] = HC_FORBIDDEN;
 HOST_CHARS[0x5c] = HC_WILD;
@@ -158,6 +158,63 @@ for (let c = 0x30; c <= 0x39; c++) HOST_CHARS[c] = HC_DIGIT | HC_IP;
 for (const c of 'abcdefxABCDEFX[]') HOST_CHARS[c.charCodeAt(0)] = HC_IP;
 HOST_CHARS[0x2e] = HC_DOT | HC_IP;
 HOST_CHARS[0x3a] = HC_COLON | HC_IP;
+// Where the legacy url.parse ends a host and the WHATWG parser reads on (or fails): space, quotes, ';', '<', '>',
+// '^', '`', '{', '|', '}' (it ends one at '%', '/', '?', '#' and '\\' too, as the WHATWG reading does or decides
+// on). Tabs and newlines it drops, as the WHATWG parser does.
+const HC_LEGACY_END = 128;
+for (const c of ' "\';<>^`{|}') HOST_CHARS[c.charCodeAt(0)] |= HC_LEGACY_END;
+// Where its reading may differ otherwise: a ':' or NUL, which end its host name (legacyHostText).
+const HC_LEGACY_NAME_END = 256;
+HOST_CHARS[0x3a] |= HC_LEGACY_NAME_END;
+HOST_CHARS[0] |= HC_LEGACY_NAME_END;
+const HC_LEGACY = HC_LEGACY_END | HC_LEGACY_NAME_END;
+
+/**
+ * The host[:port] that the legacy `url.parse` reads in the host text `v[start, end)`, when it differs from the
+ * text: an app that hands url.parse's result to http.request connects there. The host ends at the first
+ * HC_LEGACY_END character (`127.0.0.1;x` is 127.0.0.1); a trailing `:digits` of what remains is the port; the
+ * name ends at its first ':' or NUL (`127.0.0.1:x` and `127.0.0.1:8080:x` are 127.0.0.1 on the default port,
+ * `127.0.0.1:8080\0x` too, where the WHATWG parser fails). Undefined when it reads the text as the WHATWG parser
+ * does (almost every input).
+ */
+function legacyHostText(v: string, start: number, end: number): string | undefined {
+  let cut = start;
+  let nameEnd = -1;
+  let lastColon = -1;
+  for (; cut < end; cut++) {
+    const c = v.charCodeAt(cut);
+    if (c < 0x80 && (HOST_CHARS[c]! & HC_LEGACY_END) !== 0) break;
+    if (c === 0x3a || c === 0) {
+      if (nameEnd === -1) nameEnd = cut;
+      if (c === 0x3a) lastColon = cut;
+    }
+  }
+  // An IPv6 literal keeps its brackets and colons.
+  if (v.charCodeAt(start) === 0x5b) return cut < end ? v.slice(start, cut) : undefined;
+  let hostEnd = cut;
+  if (lastColon !== -1) {
+    let d = lastColon + 1;
+    while (d < cut && v.charCodeAt(d) >= 0x30 && v.charCodeAt(d) <= 0x39) d++;
+    if (d === cut) hostEnd = lastColon;
+  }
+  const name = nameEnd !== -1 && nameEnd < hostEnd ? nameEnd : hostEnd;
+  if (cut === end && name === hostEnd) return undefined;
+  const host = v.slice(start, name);
+  return hostEnd + 1 < cut ? `${host}:${v.slice(hostEnd + 1, cut)}` : host;
+}
+
+/** legacyHostText of the input's host text, as mayNameHost finds it. */
+function legacyReading(v: string): string | undefined {
+  let start = hostTextStart(v);
+  let end = start;
+  while (end < v.length) {
+    const c = v.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    if (c === 0x40) start = end + 1;
+    end++;
+  }
+  return legacyHostText(v, start, end);
+}
 
 /**
  * The URL parser percent-decodes hosts: judge the decoded text of `v[start, end)` instead. It drops tabs,
@@ -206,10 +263,18 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
   // Digits and dots, then optionally one ':' and digits (a port).
   let digitsAndDots = true;
   let colon = -1;
+  let legacyRead = false;
   for (let i = start; i < end; i++) {
     const c = v.charCodeAt(i);
     if (c >= 0x80) return true;
     const k = HOST_CHARS[c]!;
+    // The legacy url.parse may read another host from here on (legacyHostText): judge its reading first, once.
+    // Characters before this one are in both readings, so an early answer above holds for both.
+    if ((k & HC_LEGACY) !== 0 && !decoded && !legacyRead) {
+      legacyRead = true;
+      const legacy = legacyHostText(v, start, end);
+      if (legacy !== undefined && mayNameHost(`//${legacy}`, resource, facts)) return true;
+    }
     if ((k & HC_DECIDES) !== 0) {
       // The URL parser drops tabs and newlines anywhere, and trailing spaces and controls, before it reads a URL:
       // `http://127.0.0.\t1/` and `http://127.0.0.1 ` name 127.0.0.1 (`new URL(input)` hands the hook that).
@@ -220,7 +285,14 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
     if (!ipLike) continue;
     if ((k & HC_COLON) !== 0 && colon === -1 && i > start) colon = i;
     else if ((k & HC_DIGIT) === 0 && !((k & HC_DOT) !== 0 && colon === -1)) digitsAndDots = false;
-    if ((k & HC_IP) === 0) ipLike = false;
+    if ((k & HC_IP) === 0) {
+      // A host whose every name is an IP literal is named only by an IP spelling. This character is in none, and
+      // it stays in the host whatever follows: the parser drops only tabs, newlines and trailing spaces, decoding
+      // '%' or mapping non-ASCII leaves it, and a '\\' after it ends the host after it. The rest need not be read
+      // (a session id or a date against a loopback service was scanned to its end).
+      if (facts.ipNamesOnly) return false;
+      ipLike = false;
+    }
   }
   if (ipLike) {
     if (end === start) return false;
@@ -239,7 +311,9 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
       }
       return true;
     }
-    return true;
+    // Hex digits without '0x' (`221B`, `1e5`, `cafe`) spell no IPv4 address: against a host named only by IP
+    // literals, such a text is judged here rather than by a parse.
+    return !facts.ipNamesOnly || mayBeIpSpelling(v, start, end);
   }
   // Necessary for any match below (same first character, or '[', and long enough): most inputs stop here, before any allocation.
   if (!couldName(v, start, end - start, resource.host) && !couldName(v, start, end - start, resource.rawHost)) return false;
@@ -250,6 +324,30 @@ function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded
     return text === host || text.startsWith(`${host}.`) || text.startsWith(`${host}:`) || text.startsWith(`[${host}]`);
   };
   return matches(resource.host) || matches(resource.rawHost);
+}
+
+/**
+ * Could `v[start, end)`, made of IP-spelling characters and not all decimal, be an IP address as the URL parser
+ * reads one? An IPv6 literal starts with '['; in an IPv4 spelling each part is decimal, octal, or hexadecimal
+ * after `0x`, and a ':' starts the port (what follows it is left to the parse).
+ */
+function mayBeIpSpelling(v: string, start: number, end: number): boolean {
+  if (v.charCodeAt(start) === 0x5b) return true;
+  let part = start;
+  let hex = false;
+  for (let i = start; i < end; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0x3a) break;
+    if (c === 0x2e) {
+      part = i + 1;
+      hex = false;
+    } else if (c < 0x30 || c > 0x39) {
+      const l = c | 0x20;
+      if (l === 0x78 && i === part + 1 && v.charCodeAt(part) === 0x30) hex = true;
+      else if (!hex || l < 0x61 || l > 0x66) return false;
+    }
+  }
+  return true;
 }
 
 /** Does the URL parser drop `v[i]` (a character at or below U+0020): a tab or newline, or one of the trailing run? */
@@ -463,6 +561,8 @@ interface HostOnlyFacts {
   readonly host: string;
   readonly rawHost: string | undefined;
   readonly hostIsIp: boolean;
+  /** Both host and rawHost are IP literals: an input's host text with a character no IP spelling has cannot name them. */
+  readonly ipNamesOnly: boolean;
   /** The host as an IPv4 number; NaN when it is not IPv4. */
   readonly hostV4: number;
   /** mayStartHost: a leading digit can name host or rawHost; the lower-cased first letters of either name (-1: none). */
@@ -506,6 +606,7 @@ function hostOnlyFacts(host: string, rawHost: string | undefined): HostOnlyFacts
     host,
     rawHost,
     hostIsIp: rawLit !== undefined,
+    ipNamesOnly: lit !== undefined && rawLit !== undefined,
     hostV4: lit === undefined || lit.includes(':') ? NaN : whatwgIpv4(lit, 0, lit.length),
     digitNames: a.digits || b.digits,
     first1: a.first,
@@ -521,6 +622,7 @@ function hostFacts(resource: NetResource): HostFacts {
     host: h.host,
     rawHost: h.rawHost,
     hostIsIp: h.hostIsIp,
+    ipNamesOnly: h.ipNamesOnly,
     hostV4: h.hostV4,
     digitNames: h.digitNames,
     first1: h.first1,
@@ -568,6 +670,9 @@ function choosesHost(facts: HostFacts, resource: NetResource, value: string): bo
   if (partialCounts ? raw.includes(value) : value === raw) return true;
   if (!mayNameHost(value, resource, facts)) return false;
   if (namesDestination(hostOfInput(value, false), resource)) return true;
+  // http.request(url.parse(input)) connects where the legacy parser reads the host.
+  const legacy = legacyReading(value);
+  if (legacy !== undefined && namesDestination(hostOfInput(legacy, false), resource)) return true;
   // An input with a scheme of its own may also be what follows an app's own `http://` (`http://${input}`),
   // where `https:u@127.0.0.1` is userinfo and a host on port 80, not a URL on port 443.
   return hasOwnScheme(parserText(value)) && namesDestination(hostOfInput(value, true), resource);

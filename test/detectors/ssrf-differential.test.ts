@@ -16,8 +16,9 @@ import { DNS, input } from './corpus/ssrf';
  * host, userinfo, the host in many spellings, port, path, what trails), lets
  * the parser say where each would connect, the way an app would hand it to
  * a client, and requires a finding for every one that connects inward.
- * One way goes through the legacy `url.parse` into http.request options,
- * which reads some spellings otherwise (`http://127%2e0…` has host `127`).
+ * Two ways go through the legacy `url.parse` into http.request options,
+ * which reads some spellings otherwise (`http://127%2e0…` has host `127`,
+ * `127.0.0.1;x` and `127.0.0.1:x` have host 127.0.0.1).
  * Pure: the hooks' own target builders make the resource, DNS answers come
  * from the corpus table, no socket is opened.
  */
@@ -42,6 +43,9 @@ const HOSTS = [
 ];
 const PORTS = ['', ':80', ':8080', ':0', ':65535'];
 const AFTER = ['', '/', '/x?y=1#z', '?q', '#f', '\\x', ' ', '\x1f', '\t/'];
+// What ends a host for the legacy url.parse and not for the WHATWG parser (`;x`, quotes, braces, a space inside),
+// and a ':' or NUL that ends its name.
+const LEGACY_AFTER = [';x', "'", '"x', '`', '{x}', '|x', '^', '<x>', ' x', ':x', ':80x', '\x00x'];
 
 interface Miss {
   how: string;
@@ -97,6 +101,7 @@ const WAYS: ReadonlyArray<[string, (s: string) => string | URL | LegacyOptions]>
   ['fetch(new URL(input, base))', (s) => new URL(s, BASE)],
   ['fetch(`http://${input}/x`)', (s) => `http://${s}/x`],
   ['http.request(url.parse(input))', legacyOptions],
+  ['http.request(url.parse(`http://${input}/x`))', (s) => legacyOptions(`http://${s}/x`)],
 ];
 
 function judge(spelling: string, misses: Miss[], counts: { judged: number }): void {
@@ -129,6 +134,7 @@ t.test('every generated spelling that the URL parser sends inward is caught', as
         ...USERINFO.map((user) => [user, '', turn(AFTER)]),
         ...PORTS.map((port) => [turn(USERINFO), port, turn(AFTER)]),
         ...AFTER.map((after) => ['', turn(PORTS), after]),
+        ...LEGACY_AFTER.map((after) => [turn(USERINFO), turn(PORTS), after]),
       ];
       for (const [user, port, after] of variants) {
         spellings++;

@@ -73,6 +73,13 @@ t.test('block mode: loopback in every spelling, through every client, never conn
       t.equal(b.connections(), baseline, `${c} host ${JSON.stringify(host)}: the loopback server saw no connection`);
     }
   }
+  // The app hands url.parse's reading to http.get: the legacy parser ends the host at ';', a quote or a ':' that is
+  // no port, where the WHATWG parser reads on or fails.
+  for (const host of [`127.0.0.1:${b.port};x`, '127.0.0.1:x', `localhost:${b.port}'`, `0x7f.1:${b.port}{x}`]) {
+    const res = await request(app.port, `/proxy-legacy?host=${q(host)}`);
+    t.equal(res.status, 403, `url.parse host ${JSON.stringify(host)}: 403`);
+    t.equal(b.connections(), baseline, `url.parse host ${JSON.stringify(host)}: the loopback server saw no connection`);
+  }
   // GET /proxy?url= (the issue's route, fetch underneath).
   const plain = await request(app.port, `/proxy?url=${q(`http://127.0.0.1:${b.port}/`)}`);
   t.equal(plain.status, 403);

@@ -7,6 +7,7 @@
  */
 import type { NetResource, TaintInput } from '../../../lib/types';
 import { charsOf } from '../../../lib/taint/decode';
+import { parse as legacyParse } from 'node:url';
 
 export interface SsrfCase {
   name: string;
@@ -117,6 +118,23 @@ export function authorityCase(x: string, cls?: string): SsrfCase {
   return c;
 }
 
+/**
+ * `http.request(url.parse(`http://${x}:9200/x`))`: the legacy parser ends a host at characters where the WHATWG
+ * parser reads on or fails (`127.0.0.1;x`, `127.0.0.1:x`), and the request connects to what it read, as the
+ * http hook's httpTarget builds it from the options.
+ */
+export function legacyCase(x: string, cls?: string): SsrfCase {
+  const u = legacyParse(`http://${x}:9200/x`);
+  const host = u.hostname ?? '';
+  const port = u.port !== null && u.port !== '' ? Number(u.port) : 80;
+  const r: NetResource = { url: `http://${host}:${port}${u.path ?? '/'}`, host, rawHost: host, port, protocol: 'http:' };
+  const a = addressOf(host);
+  if (a !== undefined) r.address = a;
+  const c: SsrfCase = { name: `http.request(url.parse(\`http://\${input}:9200/x\`)), connecting to ${host}:${port} ← ${JSON.stringify(x)}`, resource: r, inputs: [input(x, [], 'body.host')] };
+  if (cls !== undefined) c.class = cls;
+  return c;
+}
+
 /** The input is `host:port` in any spelling; the hook connects to the normalised URL built from it. */
 export function hostPortCase(hostPort: string, cls?: string, port = hostPort.slice(hostPort.lastIndexOf(':') + 1)): SsrfCase {
   const href = new URL(`http://${hostPort}/`).href;
@@ -220,6 +238,11 @@ export const attacks: SsrfCase[] = [
   // A scheme in a host the app puts after its own: userinfo there (user `https`), and the app's port, not 443.
   ...['\x1f https:u@127.0.0.1', 'https:@127.0.0.1', 'wss:x@0x7f.1', 'https:u:p@[::1]'].map((x) => authorityCase(x, 'loopback')),
   authorityCase('https:u@169.254.169.254', 'metadata'),
+  // The legacy url.parse ends the host at ';', quotes, braces, a space, or a ':' that is no port.
+  ...['127.0.0.1;x', "127.0.0.1'", '127.0.0.1"x', '127.0.0.1{x}', '127.0.0.1 x', '127.0.0.1`', '0x7f.1;', 'localhost;x', '127.0.0.1:x', '[::1];x', 'u@127.0.0.1|x'].map((x) =>
+    legacyCase(x, 'loopback'),
+  ),
+  legacyCase('169.254.169.254;x', 'metadata'),
   // The input completes an app-chosen host or breaks the authority.
   urlCase('https://api.example.com§/v1/users', '@127.0.0.1', 'loopback'),
   urlCase('https://api.example.com§/v1/users', '@169.254.169.254/latest/meta-data/#', 'metadata'),
@@ -300,6 +323,12 @@ export const benign: SsrfCase[] = [
   ...['https://127.0.0.1/', 'https:127.0.0.1', 'https://u@127.0.0.1:3000/', 'http:u@127.0.0.1:3000', 'ws:127.0.0.1:3000/'].map((x) =>
     urlCase('http://127.0.0.1:9200/search?q=§', x),
   ),
+  // What the legacy url.parse reads as another host (or another port) than the one connected.
+  ...['example.com;x', 'api.example.com"', '127.0.0.2;x', '127.0.0.1:3000;x'].map((x) => ({
+    name: `url.parse reads ${JSON.stringify(x)} as another host or port than the app's 127.0.0.1:9200`,
+    resource: { url: 'http://127.0.0.1:9200/search', host: '127.0.0.1', rawHost: '127.0.0.1', port: 9200, protocol: 'http:', address: '127.0.0.1' },
+    inputs: [input(x, [], 'body.host')],
+  })),
   // The input is the port, not the host.
   urlCase('http://127.0.0.1:§/status', '8080'),
   // An input that names a different host and port than the one connected.
