@@ -69,15 +69,22 @@ export const STRICT_INHERIT: Configuration = {
   },
 };
 
-let strictInheritFile: string | undefined;
-/** bench/policies/strict-bench.yaml with its `packages:` section replaced by one that lets every package inherit. */
-function strictInheritPolicy(): string {
-  if (strictInheritFile !== undefined) return strictInheritFile;
+/**
+ * bench/policies/strict-bench.yaml with its `packages:` section replaced by one that lets every package inherit.
+ * bench/realistic-env.sh writes it with this function too (`strict-inherit`), so both benches run one policy.
+ */
+export function strictInheritText(): string {
   const strict = fs.readFileSync(path.join(ROOT, 'bench', 'policies', 'strict-bench.yaml'), 'utf8');
   const at = strict.search(/^packages:/m);
   if (at === -1) throw new Error('bench/policies/strict-bench.yaml has no packages: section');
+  return `${strict.slice(0, at)}packages:\n  "*": { inherit: true }\n`;
+}
+
+let strictInheritFile: string | undefined;
+function strictInheritPolicy(): string {
+  if (strictInheritFile !== undefined) return strictInheritFile;
   const file = path.join(os.tmpdir(), `palisade-bench-strict-inherit-${process.pid}.yaml`);
-  fs.writeFileSync(file, `${strict.slice(0, at)}packages:\n  "*": { inherit: true }\n`);
+  fs.writeFileSync(file, strictInheritText());
   process.once('exit', () => fs.rmSync(file, { force: true }));
   return (strictInheritFile = file);
 }

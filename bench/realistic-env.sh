@@ -37,8 +37,7 @@ configure() {
     strict) PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=block PALISADE_POLICY=bench/policies/strict-bench.yaml) ;;
     # strict with every package inheriting the app's allows: no verdict depends on the caller, no stack read.
     strict-inherit)
-      sed '/^packages:/,$d' bench/policies/strict-bench.yaml >"$WORK/strict-inherit.yaml"
-      printf 'packages:\n  "*": { inherit: true }\n' >>"$WORK/strict-inherit.yaml"
+      node -e "process.stdout.write(require('./dist/bench/lib.js').strictInheritText())" >"$WORK/strict-inherit.yaml"
       PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=block PALISADE_POLICY=$WORK/strict-inherit.yaml) ;;
     *) echo "unknown configuration $1" >&2; exit 2 ;;
   esac
