@@ -2,6 +2,7 @@
  * Code-injection corpus: sources an app builds for `new Function`, indirect
  * eval or `vm`, with the untrusted input concatenated where `§` marks it.
  */
+import * as vm from 'node:vm';
 import type { EvalResource, TaintInput } from '../../../lib/types';
 import { charsOf } from '../../../lib/taint/decode';
 
@@ -37,6 +38,39 @@ export function codeCase(template: TemplateName, x: string | TaintInput, extra: 
     name: `${template}: ${JSON.stringify(TEMPLATES[template])} ← ${JSON.stringify(i.value)}`,
     resource: { source: TEMPLATES[template].split('§').join(i.value), via },
     inputs: [...extra, i],
+  };
+}
+
+/**
+ * Ground truth for the code check: a vm context whose `process`, `require`, `fetch`, `setTimeout`, `f` and
+ * `alert` are traps, beside the plain variables the templates read. The returned function runs a source as a
+ * function body there and says whether it reached a trap (syntax errors and traps end the run alike). `fresh`
+ * builds a context per run, so a source that reassigns a global cannot change later runs; `timeout` stops
+ * sources that loop (a watchdog per run, which costs most of a run's time).
+ */
+export function trapSandbox(opts: { fresh?: boolean; timeout?: number } = {}): (source: string) => boolean {
+  const state = { touched: false };
+  const trap = (): never => {
+    state.touched = true;
+    throw new Error('trap');
+  };
+  const make = (): vm.Context =>
+    vm.createContext({
+      data: { name: 'n', price: 1, items: [], createdAt: 0 },
+      x: 3, r: 2, a: 1, b: 2, price: 1, qty: 2, discount: 0,
+      require: trap, fetch: trap, setTimeout: trap, f: trap, alert: trap,
+      process: new Proxy({}, { get: trap, has: trap }),
+    });
+  const shared = opts.fresh === true ? undefined : make();
+  const runOpts = opts.timeout !== undefined ? { timeout: opts.timeout } : {};
+  return (source) => {
+    state.touched = false;
+    try {
+      vm.runInContext(`(function(){ ${source}\n})()`, shared ?? make(), runOpts);
+    } catch {
+      // Syntax errors, traps and timeouts all end here; only whether a trap was touched matters.
+    }
+    return state.touched;
   };
 }
 
