@@ -1,7 +1,7 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { q, request, startApp, tmpDir, waitFor } from '../helpers/app';
+import { q, request, startApp, tmpDir, waitFor, type RunningApp } from '../helpers/app';
 
 // Acceptance of the foundation issue, run as an operator would: real apps
 // under `node --require palisade/register`, real shells, real files.
@@ -12,11 +12,16 @@ function appDir(): string {
   return dir;
 }
 
-t.test('express + exec, block mode: a line continuation inside double quotes', async (t) => {
+/** `script` under Palisade in `mode`, in a directory of its own, stopped when the test ends; `marker` is the file an injected command would make. */
+async function appIn(t: Test, script: string, mode: string, markerName = 'pwned'): Promise<{ marker: string; app: RunningApp }> {
   const dir = appDir();
-  const marker = path.join(dir, 'pwned');
-  const app = await startApp('apps/express-exec.js', { PALISADE_MODE: 'block', APP_DIR: dir });
+  const app = await startApp(script, { PALISADE_MODE: mode, APP_DIR: dir });
   t.teardown(() => app.stop());
+  return { marker: path.join(dir, markerName), app };
+}
+
+t.test('express + exec, block mode: a line continuation inside double quotes', async (t) => {
+  const { marker, app } = await appIn(t, 'apps/express-exec.js', 'block');
   const ok = await request(app.port, `/grep?q=${q('hi')}`);
   t.equal(ok.status, 200);
   t.match(ok.body, /hello\.txt/);
@@ -31,10 +36,7 @@ t.test('express + exec, block mode: a line continuation inside double quotes', a
 });
 
 t.test('express + exec, block mode', async (t) => {
-  const dir = appDir();
-  const marker = path.join(dir, 'pwned');
-  const app = await startApp('apps/express-exec.js', { PALISADE_MODE: 'block', APP_DIR: dir });
-  t.teardown(() => app.stop());
+  const { marker, app } = await appIn(t, 'apps/express-exec.js', 'block');
 
   const ok = await request(app.port, `/ls?dir=${q('.')}`);
   t.equal(ok.status, 200);
@@ -92,16 +94,13 @@ t.test('express + exec, block mode', async (t) => {
 });
 
 t.test('express: a path segment that is literal in the matched route is not taint', async (t) => {
-  const dir = appDir();
-  const app = await startApp('apps/express-exec.js', { PALISADE_MODE: 'block', APP_DIR: dir });
-  t.teardown(() => app.stop());
+  const { marker, app } = await appIn(t, 'apps/express-exec.js', 'block', 'pwned-mounted');
   // path[2] is 'ls', the program the route runs; the route '/cmd/ls/:dir' says the app chose it.
   const ok = await request(app.port, '/cmd/ls/here');
   t.equal(ok.status, 200, 'allowed: the route is read again once the router matched it');
   t.match(ok.body, /hello\.txt/);
   t.same(app.events().filter((e) => e.action === 'block'), [], 'no block event');
   // The look-alike attack: the variable segment of the same route is still the client's.
-  const marker = path.join(dir, 'pwned-mounted');
   const bad = await request(app.port, `/cmd/ls/${q(`.;touch ${marker}`)}`);
   t.equal(bad.status, 403, 'an injected :dir is blocked');
   t.notOk(fs.existsSync(marker), 'the injected command never ran');
@@ -123,10 +122,7 @@ t.test('express: inside mounted middleware, a route scope sees the path as it ar
 });
 
 t.test('express + exec, monitor mode runs and reports', async (t) => {
-  const dir = appDir();
-  const marker = path.join(dir, 'pwned-monitor');
-  const app = await startApp('apps/express-exec.js', { PALISADE_MODE: 'monitor', APP_DIR: dir });
-  t.teardown(() => app.stop());
+  const { marker, app } = await appIn(t, 'apps/express-exec.js', 'monitor', 'pwned-monitor');
   const res = await request(app.port, `/ls?dir=${q(`.;touch ${marker}`)}`);
   t.equal(res.status, 200);
   t.ok(fs.existsSync(marker), 'monitor mode lets the call run');
@@ -142,10 +138,7 @@ t.test('default mode is monitor and says so at startup', async (t) => {
 });
 
 t.test('plain http without try/catch: 403 and the server keeps serving', async (t) => {
-  const dir = appDir();
-  const marker = path.join(dir, 'pwned-plain');
-  const app = await startApp('apps/plain-http-execsync.js', { PALISADE_MODE: 'block', APP_DIR: dir });
-  t.teardown(() => app.stop());
+  const { marker, app } = await appIn(t, 'apps/plain-http-execsync.js', 'block', 'pwned-plain');
   const attack = `.;touch ${marker}`;
   const cases: Array<[string, Parameters<typeof request>[2], string]> = [
     [`/query?dir=${q(attack)}`, {}, 'query.dir'],
