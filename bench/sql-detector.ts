@@ -16,30 +16,53 @@ import { fmt, median, type BenchResult, runStandalone, benchInput, requestHeader
 const ITERATIONS = Number(process.env.BENCH_SQL_ITERATIONS ?? 100_000);
 const ROUNDS = 15;
 
-interface Timing {
-  wallNs: number;
-  cpuNs: number;
+interface Job {
+  dialect: string;
+  name: string;
+  chars: number;
+  fn: () => void;
+  wall: number[];
+  cpu: number[];
 }
 
-/** Median ns per call over ROUNDS rounds of ITERATIONS calls, wall and CPU time. */
-function measure(fn: () => void): Timing {
-  for (let i = 0; i < Math.min(ITERATIONS, 20_000); i++) fn();
-  const wall: number[] = [];
-  const cpu: number[] = [];
+/**
+ * Median ns per call of each job over ROUNDS rounds of ITERATIONS calls, wall
+ * and CPU time. Every round runs every job in turn (A B C … A B C …), as the
+ * macro bench alternates configurations: a spell of contention (a database
+ * server's checkpoint after the micro suite's queries, a neighbour on the
+ * host) then slows one round of every job, and the median drops it, where
+ * one job's rounds run back to back would all have caught it (session 16: the
+ * first case read 3.0–3.3 µs right after the micro suite, 1.5–1.6 alone).
+ */
+function measureAll(jobs: Job[]): void {
+  for (const j of jobs) for (let i = 0; i < Math.min(ITERATIONS, 20_000); i++) j.fn();
   for (let r = 0; r < ROUNDS; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < ITERATIONS; i++) fn();
-    const t1 = process.hrtime.bigint();
-    const c1 = process.cpuUsage(c0);
-    wall.push(Number(t1 - t0) / ITERATIONS);
-    cpu.push(((c1.user + c1.system) * 1000) / ITERATIONS);
+    for (const j of jobs) {
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < ITERATIONS; i++) j.fn();
+      const t1 = process.hrtime.bigint();
+      const c1 = process.cpuUsage(c0);
+      j.wall.push(Number(t1 - t0) / ITERATIONS);
+      j.cpu.push(((c1.user + c1.system) * 1000) / ITERATIONS);
+    }
   }
-  return { wallNs: median(wall), cpuNs: median(cpu) };
 }
 
-function row(dialect: string, name: string, t: Timing, chars: number): Record<string, string | number> {
-  return { dialect, case: name, 'µs/call wall (median)': fmt(t.wallNs / 1000, 3), 'µs/call CPU (median)': fmt(t.cpuNs / 1000, 3), 'query chars': chars };
+/** `j`'s time over the calibration's in the same round, median over rounds: comparable across machines and spells. */
+function perCalibration(j: Job, calibration: Job): number {
+  return median(j.wall.map((w, r) => w / calibration.wall[r]!));
+}
+
+function row(j: Job, calibration: Job): Record<string, string | number> {
+  return {
+    dialect: j.dialect,
+    case: j.name,
+    'µs/call wall (median)': fmt(median(j.wall) / 1000, 3),
+    'µs/call CPU (median)': fmt(median(j.cpu) / 1000, 3),
+    '× calibration (median per round)': fmt(perCalibration(j, calibration), 2),
+    'query chars': j.chars,
+  };
 }
 
 const input = benchInput;
@@ -110,8 +133,11 @@ function scenarios(dialect: SqlDialect): Scenario[] {
 }
 
 export async function run(): Promise<BenchResult> {
-  const rows: Array<Record<string, string | number>> = [];
   let sink = 0;
+  const jobs: Job[] = [];
+  const job = (dialect: string, name: string, chars: number, fn: () => void): void => {
+    jobs.push({ dialect, name, chars, fn, wall: [], cpu: [] });
+  };
   for (const dialect of ['postgres', 'mysql', 'sqlite'] as const) {
     for (const s of scenarios(dialect)) {
       if (s.inputs.length !== 25) throw new Error(`${s.name}: ${s.inputs.length} inputs`);
@@ -119,27 +145,29 @@ export async function run(): Promise<BenchResult> {
       if (occurring !== s.inQuery) throw new Error(`${s.name}: ${occurring} inputs occur in the query, expected ${s.inQuery}`);
       const found = detectSqlInjection(s.resource, s.inputs) !== undefined;
       if (found !== s.expectFinding) throw new Error(`${dialect} / ${s.name}: expected finding=${s.expectFinding}`);
-      const t = measure(() => {
+      job(dialect, s.name, s.resource.text.length, () => {
         if (detectSqlInjection(s.resource, s.inputs) !== undefined) sink++;
       });
-      rows.push(row(dialect, s.name, t, s.resource.text.length));
     }
     const text = scenarios(dialect)[0]!.resource.text;
-    const t = measure(() => {
+    job(dialect, 'analyzeSql (statement kind)', text.length, () => {
       sink += analyzeSql(text, dialect).multiStatement ? 1 : 0;
     });
-    rows.push(row(dialect, 'analyzeSql (statement kind)', t, text.length));
   }
   // Calibration: the cheapest possible look at the query, one charCodeAt pass.
   // On a shared or throttled machine every row scales with it.
   const text = scenarios('postgres')[0]!.resource.text;
-  const base = measure(() => {
+  job('—', 'calibration: one charCodeAt pass over the query', text.length, () => {
     let acc = 0;
     for (let i = 0; i < text.length; i++) acc += text.charCodeAt(i);
     sink ^= acc;
   });
-  rows.push(row('—', 'calibration: one charCodeAt pass over the query', base, text.length));
-  const notes = [`Median over ${ROUNDS} rounds of ${ITERATIONS} calls each. Target: ≤ 3 µs for "25 inputs, 2 in the query".`];
+  measureAll(jobs);
+  const calibration = jobs[jobs.length - 1]!;
+  const rows = jobs.map((j) => row(j, calibration));
+  const notes = [
+    `Median over ${ROUNDS} rounds of ${ITERATIONS} calls each; every round runs every row in turn. Target: ≤ 3 µs for "25 inputs, 2 in the query".`,
+  ];
   if (sink < 0) notes.push(String(sink));
   return { name: 'SQL injection detector (micro)', rows, notes };
 }
