@@ -14,6 +14,7 @@
 #   PROFILE_DIR=/tmp/prof bench/instructions.sh default   # keep callgrind files and V8's
 #                                             # perf map (node --perf-basic-prof) per run
 #   ROUTE=empty bench/instructions.sh bare als default     # the express empty route instead
+#   APP=http bench/instructions.sh bare als default        # plain node:http's (or APP=fastify's) empty route
 #   CONNECTIONS=2 bench/instructions.sh bare default       # requests in flight at once (default 10,
 #                                             # as in the macro bench; 2 gave the same ratios in session 6)
 #
@@ -39,7 +40,7 @@ count() { # config -> "main-thread total" instructions per request, written to $
   # --perf-basic-prof also turns on V8's event log; keep it out of the working tree.
   [ -n "${PROFILE_DIR:-}" ] && flags=(--perf-basic-prof --logfile="$WORK/$id.v8.log" --no-logfile-per-isolate)
   env "${ENV[@]}" valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out" \
-    node "${flags[@]}" "${PRELOAD[@]}" bench/apps/express.js >"$WORK/$id.app" 2>"$WORK/$id.valgrind" &
+    node "${flags[@]}" "${PRELOAD[@]}" "bench/apps/${APP:-express}.js" >"$WORK/$id.app" 2>"$WORK/$id.valgrind" &
   local pid=$!
   for _ in $(seq 1200); do grep -q LISTENING "$WORK/$id.app" && break; sleep 0.5; done
   local port

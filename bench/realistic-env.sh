@@ -55,9 +55,10 @@ started_or_fail() {
   fi
 }
 
-# load <port> <requests>: the route's requests, CONNECTIONS in flight (ROUTE=empty: the empty route).
+# load <port> <requests>: the route's requests, CONNECTIONS in flight (ROUTE=empty: the empty route; APP=fastify
+# or APP=http: that app's empty route, as in the macro bench).
 load() {
-  if [ "${ROUTE:-realistic}" = empty ]; then
+  if [ "${ROUTE:-realistic}" = empty ] || [ "${APP:-express}" != express ]; then
     npx autocannon -c "${CONNECTIONS:-10}" -t 60 -a "$2" "http://127.0.0.1:$1/empty" >/dev/null 2>&1
   else
     npx autocannon -c "${CONNECTIONS:-10}" -t 60 -a "$2" -m POST -H content-type=application/json -b "$BODY" "http://127.0.0.1:$1/order" >/dev/null 2>&1
@@ -76,7 +77,7 @@ wait_for() {
 start_app() {
   local c=$1 out=$2
   shift 2
-  env "${ENV[@]}" "${APP_ENV[@]}" node "$@" "${PRELOAD[@]}" bench/apps/express.js >"$out.app" 2>"$out.err" &
+  env "${ENV[@]}" "${APP_ENV[@]}" node "$@" "${PRELOAD[@]}" "bench/apps/${APP:-express}.js" >"$out.app" 2>"$out.err" &
   pid=$!
   wait_for "$out.app" LISTENING
   port=$(grep LISTENING "$out.app" | grep -o '[0-9]*')
