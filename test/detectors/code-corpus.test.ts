@@ -64,7 +64,9 @@ t.test('agrees with a sandboxed evaluation', async (t) => {
       t.ok(detectCodeInjection(c.resource, c.inputs), `touched a trap and was reported: ${c.name}`);
     }
   }
-  t.ok(touched > 30, `${touched} attack sources reached a trap in the sandbox`);
+  // Exact, not a floor: an attack that silently stops reaching a trap (a watchdog cut short on a loaded
+  // machine, a template change) must fail here rather than leave the ground truth unnoticed.
+  t.equal(touched, 70, `${touched} attack sources reached a trap in the sandbox`);
 });
 
 t.test('tokenizer', async (t) => {

@@ -62,14 +62,22 @@ export function trapSandbox(opts: { fresh?: boolean; timeout?: number } = {}): (
       process: new Proxy({}, { get: trap, has: trap }),
     });
   const shared = opts.fresh === true ? undefined : make();
-  const runOpts = opts.timeout !== undefined ? { timeout: opts.timeout } : {};
-  return (source) => {
+  const run = (source: string, timeout: number | undefined): 'done' | 'timed out' => {
     state.touched = false;
     try {
-      vm.runInContext(`(function(){ ${source}\n})()`, shared ?? make(), runOpts);
-    } catch {
-      // Syntax errors, traps and timeouts all end here; only whether a trap was touched matters.
+      vm.runInContext(`(function(){ ${source}\n})()`, shared ?? make(), timeout !== undefined ? { timeout } : {});
+    } catch (err) {
+      // Syntax errors and traps end here alike; only whether a trap was touched matters.
+      if ((err as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timed out';
     }
+    return 'done';
+  };
+  return (source) => {
+    // A run cut short before it reached a trap says nothing: on a loaded machine a first run (compiling,
+    // building the context) took longer than the watchdog, and the attack silently left the ground truth
+    // (session 16's CI: 69 sources touched a trap instead of 70). Only a source that still runs at ten
+    // times the watchdog is taken as one that never gets there (the corpus's two endless loops).
+    if (run(source, opts.timeout) === 'timed out' && !state.touched && opts.timeout !== undefined) run(source, opts.timeout * 10);
     return state.touched;
   };
 }
