@@ -28,11 +28,11 @@ interface Job {
 /**
  * Median ns per call of each job over ROUNDS rounds of ITERATIONS calls, wall
  * and CPU time. Every round runs every job in turn (A B C … A B C …), as the
- * macro bench alternates configurations: a spell of contention (a database
- * server's checkpoint after the micro suite's queries, a neighbour on the
- * host) then slows one round of every job, and the median drops it, where
- * one job's rounds run back to back would all have caught it (session 16: the
- * first case read 3.0–3.3 µs right after the micro suite, 1.5–1.6 alone).
+ * macro bench alternates configurations: a spell in which the machine runs
+ * slower (session 16's VM halved its speed for minutes with nothing else
+ * running) then slows every job alike, where one job's rounds run back to
+ * back would all have caught it (session 16: the first case read 3.0–3.3 µs
+ * right after the micro suite, the others 1.6–1.7 in the same run).
  */
 function measureAll(jobs: Job[]): void {
   for (const j of jobs) for (let i = 0; i < Math.min(ITERATIONS, 20_000); i++) j.fn();
