@@ -205,15 +205,29 @@ function legacyHostText(v: string, start: number, end: number): string | undefin
 
 /** legacyHostText of the input's host text, as mayNameHost finds it. */
 function legacyReading(v: string): string | undefined {
-  let start = hostTextStart(v);
-  let end = start;
+  const start = hostTextIn(v, hostTextStart(v));
+  return legacyHostText(v, start, hostTextEnd);
+}
+
+/** Where the host text that hostTextIn last found ends (a module-level result: no object per input). */
+let hostTextEnd = 0;
+
+/**
+ * The host text of the authority that starts at `from`: it ends at the first '/', '?' or '#' (hostTextEnd) and
+ * starts after its last '@', which is returned. Tracked in one pass: String#lastIndexOf is a slow runtime call,
+ * and this runs per input.
+ */
+function hostTextIn(v: string, from: number): number {
+  let start = from;
+  let end = from;
   while (end < v.length) {
     const c = v.charCodeAt(end);
     if (c === 0x2f || c === 0x3f || c === 0x23) break;
     if (c === 0x40) start = end + 1;
     end++;
   }
-  return legacyHostText(v, start, end);
+  hostTextEnd = end;
+  return start;
 }
 
 /**
@@ -242,21 +256,12 @@ function mayNameDecodedHost(v: string, start: number, end: number, resource: Net
  * numbers, without a parse.
  */
 function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded = false): boolean {
-  let start = hostTextStart(v);
+  const from = hostTextStart(v);
   // Without '@' the host text starts here, and its first character already
   // rules out most inputs (a price cannot spell a name, a word cannot spell an IP).
-  if (!decoded && !mayStartHost(v.charCodeAt(start), facts) && (schemeScanEnd === v.length || v.indexOf('@', start) === -1)) return false;
-  // The authority ends at '/', '?' or '#'; the host starts after its last '@'
-  // (tracked here: String#lastIndexOf is a slow runtime call, and this runs per input).
-  let end = start;
-  let at = -1;
-  while (end < v.length) {
-    const c = v.charCodeAt(end);
-    if (c === 0x2f || c === 0x3f || c === 0x23) break;
-    if (c === 0x40) at = end;
-    end++;
-  }
-  if (at !== -1) start = at + 1;
+  if (!decoded && !mayStartHost(v.charCodeAt(from), facts) && (schemeScanEnd === v.length || v.indexOf('@', from) === -1)) return false;
+  const start = hostTextIn(v, from);
+  const end = hostTextEnd;
   // One pass. The characters that decide alone (forbidden, '\\', '%', non-ASCII) are looked for to the end;
   // whether the host text is an IP spelling (and digits and dots) is tracked only until a character rules it out.
   let ipLike = true;
