@@ -1,6 +1,6 @@
 import { agentState, initAgent, stopAgent, type StartResult } from './agent';
 import { ConfigError, resolveConfig, type StartOptions } from './config';
-import { runInScope, type Scope } from './context';
+import { pinTickObjectMap, runInScope, type Scope } from './context';
 import { installHooks, type InstalledHooks } from './hooking';
 import { hooks } from '../hooks';
 import { InputList } from './taint/sources';
@@ -25,6 +25,7 @@ let started: StartResult | undefined;
  */
 export function start(options: StartOptions = {}): StartResult {
   if (started !== undefined && agentState() !== undefined) return started;
+  pinTickObjectMap();
   const { config, problems } = resolveConfig(options);
   for (const p of problems) process.stderr.write(`palisade: ${p.message}\n`);
   if (problems.length > 0 && config.failClosed) {
