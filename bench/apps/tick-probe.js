@@ -5,6 +5,8 @@
 // Node's own nextTick has fallen onto its slow path in an app process (its
 // tick-object literal stored through the runtime on every call): after the
 // same load, ~300 ns in one process against ~110 ns in another.
+// Session 17 found the cause (a full collection with no tick object alive frees
+// the literal's map) and Palisade now keeps one alive (lib/context.ts).
 //   node --require ./bench/apps/tick-probe.js --require ./dist/lib/register.js bench/apps/fastify.js
 //   (load it, then: kill -USR2 <pid>, twice; the second figure is the steady one)
 function noop() {}
