@@ -121,18 +121,19 @@ let pinnedTick: object | undefined;
 
 /**
  * Keep one of Node's `process.nextTick` objects alive for the rest of the
- * process. Node builds each one with an object literal whose first two keys
- * are computed (symbols); V8 records the map those stores see, and when a
- * full collection runs at a moment no tick object is alive, it frees that
- * map. The next tick object then gets a new map, the stores' feedback turns
- * megamorphic, and from then on every nextTick stores its keys through the
- * runtime: ~300-450 ns a call instead of ~100, ~35 k instructions per
- * request on fastify's empty route (docs/performance.md, session 17).
- * Palisade's start-up heap (~7.6 MB) brings the first full collection
- * forward into that window on a small app; a live tick object keeps the map
- * (and, through its back pointers, the maps before it), so the feedback
- * stays monomorphic. The object pinned is tiny: the callback below, no
- * arguments, no request scope (it is taken at start-up).
+ * process. Node builds each one with an object literal whose first keys are
+ * computed (symbols: two on Node 20, three on Node 24); V8 records the map
+ * those stores see, and when a full collection runs at a moment no tick
+ * object is alive, it frees that map. The next tick object then gets a new
+ * map, the stores' feedback turns megamorphic, and from then on every
+ * nextTick stores its keys through the runtime: ~300-450 ns a call instead
+ * of ~100, ~35 k instructions per request on fastify's empty route
+ * (docs/performance.md, session 17). Palisade's start-up heap (~7.6 MB)
+ * brings the first full collection forward into that window on a small app;
+ * a live tick object keeps the map (and, through its back pointers, the maps
+ * before it), so the feedback stays monomorphic. The object pinned is tiny:
+ * the callback below, no arguments, no request scope (it is taken at
+ * start-up).
  */
 export function pinTickObjectMap(): void {
   if (pinnedTick !== undefined) return;
