@@ -45,6 +45,8 @@ interface Sample {
   cpu: number;
   /** The app's main thread alone, µs per request; undefined where /proc cannot tell. */
   main: number | undefined;
+  /** ns per process.nextTick call after the run (bench/apps/common.js, tickNs); undefined if the app did not say. */
+  tickNs: number | undefined;
 }
 
 export interface LoadResult {
@@ -69,7 +71,7 @@ export async function load(port: number, route: Route, o: { seconds?: number; am
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, requests: r.requests.total };
 }
 
-async function once(port: number, pid: number | undefined, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss' | 'newSpace' | 'rssAfterGc'>> {
+async function once(port: number, pid: number | undefined, route: Route, seconds: number, connections: number): Promise<Omit<Sample, 'rss' | 'newSpace' | 'rssAfterGc' | 'tickNs'>> {
   const before = await memoryOf(port);
   const mainBefore = mainThreadCpuMicros(pid);
   const rate = rateFromEnv();
@@ -129,10 +131,10 @@ function residentBytes(pid: number | undefined): number | undefined {
 }
 
 /** `newSpace`: V8's young generation, reserved bytes (bench/apps/common.js). */
-export type AppMemory = NodeJS.MemoryUsage & { cpuMicros: number; newSpace: number };
+export type AppMemory = NodeJS.MemoryUsage & { cpuMicros: number; newSpace: number; tickNs?: number };
 
-export async function memoryOf(port: number, gc = false): Promise<AppMemory> {
-  const res = await fetch(`http://127.0.0.1:${port}/__mem${gc ? '?gc=1' : ''}`);
+export async function memoryOf(port: number, gc = false, tick = false): Promise<AppMemory> {
+  const res = await fetch(`http://127.0.0.1:${port}/__mem${gc ? '?gc=1' : tick ? '?tick=1' : ''}`);
   return (await res.json()) as AppMemory;
 }
 
@@ -175,11 +177,12 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
         for (const route of mine) {
           await once(app.port, app.child.pid, route, 1, connections); // warm-up: JIT, connection pools
           const s = await once(app.port, app.child.pid, route, seconds, connections);
-          const mem = await memoryOf(app.port);
+          // Before the forced GCs below: a full collection can itself put nextTick on its slow path.
+          const mem = await memoryOf(app.port, false, true);
           const collected = await memoryOf(app.port, true);
           const key = `${route.name}|${config.name}`;
           if (!samples.has(key)) samples.set(key, []);
-          samples.get(key)!.push({ ...s, rss: mem.rss, newSpace: mem.newSpace, rssAfterGc: collected.rss });
+          samples.get(key)!.push({ ...s, rss: mem.rss, newSpace: mem.newSpace, rssAfterGc: collected.rss, tickNs: mem.tickNs });
         }
       } finally {
         await app.stop();
@@ -205,6 +208,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       const cpu = median(s.map((x) => x.cpu));
       const main = medianOf(s.map((x) => x.main));
       const during = medianOf(s.map((x) => x.rssDuring));
+      const tick = s.every((x) => x.tickNs !== undefined) ? s.map((x) => x.tickNs!) : undefined;
       rows.push({
         app: path.basename(o.script, '.js'),
         route: route.name,
@@ -223,6 +227,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
         'RSS Δ beyond young gen MB': config.name === configs[0]!.name ? '' : fmt((rest - bareRest) / 1048576, 1),
         'RSS Δ after full GC MB': config.name === configs[0]!.name ? '' : fmt((median(s.map((x) => x.rssAfterGc)) - bareGc) / 1048576, 1),
         'RSS Δ mean during run MB': config.name === configs[0]!.name ? '' : during === undefined || bareDuring === undefined ? '–' : fmt((during - bareDuring) / 1048576, 1),
+        'nextTick ns, median (max)': tick === undefined ? '–' : `${fmt(median(tick), 0)} (${fmt(Math.max(...tick), 0)})`,
       });
     }
   }

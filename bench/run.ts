@@ -78,7 +78,12 @@ async function macro(): Promise<BenchResult> {
         'full GCs (the apps run with --expose-gc): without the garbage that waits in the old generation for V8\'s next full ' +
         'collection, which on Node 20 is most of the difference (docs/performance.md, RSS on Node 20). RSS Δ mean during run ' +
         'is the mean of RSS sampled from /proc every 100 ms through the timed run, against bare\'s: the columns above read ' +
-        'RSS once, at whatever point of the collector\'s sawtooth the run ended, and move by ±10 MB from run to run.',
+        'RSS once, at whatever point of the collector\'s sawtooth the run ended, and move by ±10 MB from run to run. ' +
+        'nextTick ns is the cost of queueing one process.nextTick, timed in the app after the run, median (max) over its rounds: ' +
+        '~40-170 ns on V8\'s fast path (Node 20\'s async hooks add to it), ~270-600 ns on the slow one, where a full collection ' +
+        'with no tick object alive has left nextTick storing every key through the runtime for the rest of the process. Bare ' +
+        'apps can fall onto it too (Palisade keeps one tick object alive so that its processes do not): a ratio against a slow ' +
+        'bare flatters the configuration (docs/performance.md, session 17). A collection during the timing can make one reading, and so the max, far higher.',
     );
     const events = palisadeEventsSince(before);
     notes.push(

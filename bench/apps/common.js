@@ -41,7 +41,28 @@ function memory(url) {
   // have survived its collections, which a busy app reaches sooner or later. RSS read before and
   // after that step differs by it, whatever else the process holds (docs/performance.md, RSS).
   const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-  return JSON.stringify({ ...process.memoryUsage(), cpuMicros: cpu.user + cpu.system, newSpace: young ? young.space_size : 0 });
+  const out = { ...process.memoryUsage(), cpuMicros: cpu.user + cpu.system, newSpace: young ? young.space_size : 0 };
+  if (url.includes('tick=1')) out.tickNs = tickNs();
+  return JSON.stringify(out);
+}
+
+function noop() {}
+
+/**
+ * ns per process.nextTick call, timed synchronously (the calls only queue):
+ * whether this process's nextTick has fallen onto V8's slow path, where its
+ * tick-object literal stores every key through the runtime (docs/performance.md,
+ * sessions 16 and 17). Bare apps can fall onto it too, and a ratio against a
+ * slow bare flatters the configuration. Session 17, Node 20, fastify and
+ * plain http: bare 41-118 ns, Palisade 111-170 (its async hooks add to each
+ * call), bare pushed onto the slow path by forced GCs 266-439. 2 000 calls:
+ * 20 000 queued tick objects cost a scavenge that then dominated the figure.
+ */
+function tickNs() {
+  const n = 2000;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) process.nextTick(noop);
+  return Number(process.hrtime.bigint() - t0) / n;
 }
 
 /** Express-style app (express.get) or a plain handler chain: add GET /__mem. */
