@@ -177,8 +177,12 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
         for (const route of mine) {
           await once(app.port, app.child.pid, route, 1, connections); // warm-up: JIT, connection pools
           const s = await once(app.port, app.child.pid, route, seconds, connections);
-          // Before the forced GCs below: a full collection can itself put nextTick on its slow path.
+          // Before the forced GCs below: a full collection can itself put nextTick on its slow path. Asked twice,
+          // the lower kept: the first reading after the load sometimes falls into the collector's work (792 ns
+          // against 97-146 in the same process).
           const mem = await memoryOf(app.port, false, true);
+          const again = await memoryOf(app.port, false, true);
+          if (again.tickNs !== undefined && (mem.tickNs === undefined || again.tickNs < mem.tickNs)) mem.tickNs = again.tickNs;
           const collected = await memoryOf(app.port, true);
           const key = `${route.name}|${config.name}`;
           if (!samples.has(key)) samples.set(key, []);
