@@ -118,6 +118,7 @@ export function runInScope<T>(scope: Scope, fn: () => T): T {
 }
 
 let pinnedTick: object | undefined;
+let pinScheduled = false;
 
 /**
  * Keep one of Node's `process.nextTick` objects alive for the rest of the
@@ -136,7 +137,8 @@ let pinnedTick: object | undefined;
  * start-up).
  */
 export function pinTickObjectMap(): void {
-  if (pinnedTick !== undefined) return;
+  if (pinScheduled) return;
+  pinScheduled = true;
   process.nextTick(() => {
     try {
       // Inside a nextTick callback the execution resource is the tick object itself.

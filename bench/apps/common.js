@@ -3,6 +3,7 @@
 // tiny keep-alive JSON GET for the loopback service.
 
 const v8 = require('node:v8');
+const { tickNs } = require('./tick-cost');
 
 const agents = new WeakMap();
 
@@ -44,31 +45,6 @@ function memory(url) {
   const out = { ...process.memoryUsage(), cpuMicros: cpu.user + cpu.system, newSpace: young ? young.space_size : 0 };
   if (url.includes('tick=1')) out.tickNs = tickNs();
   return JSON.stringify(out);
-}
-
-function noop() {}
-
-/**
- * ns per process.nextTick call, timed synchronously (the calls only queue):
- * whether this process's nextTick has fallen onto V8's slow path, where its
- * tick-object literal stores every key through the runtime (docs/performance.md,
- * sessions 16 and 17). Bare apps can fall onto it too, and a ratio against a
- * slow bare flatters the configuration. Session 17, Node 20, fastify and
- * plain http: bare 41-118 ns, Palisade 111-170 (its async hooks add to each
- * call), bare pushed onto the slow path by forced GCs 266-439, session 16's
- * build on it 374-682. 2 000 calls a batch: 20 000 queued tick objects cost a
- * scavenge that then dominated the figure.
- */
-function tickNs() {
-  const n = 2000;
-  // The least of three batches: a scavenge inside one batch multiplies its figure (2 621 ns once, against 119-152).
-  let best = Infinity;
-  for (let b = 0; b < 3; b++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) process.nextTick(noop);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / n);
-  }
-  return best;
 }
 
 /** Express-style app (express.get) or a plain handler chain: add GET /__mem. */
