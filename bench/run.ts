@@ -79,9 +79,11 @@ async function macro(): Promise<BenchResult> {
         'collection, which on Node 20 is most of the difference (docs/performance.md, RSS on Node 20). RSS Δ mean during run ' +
         'is the mean of RSS sampled from /proc every 100 ms through the timed run, against bare\'s: the columns above read ' +
         'RSS once, at whatever point of the collector\'s sawtooth the run ended, and move by ±10 MB from run to run. ' +
-        'nextTick ns is the cost of queueing one process.nextTick, timed in the app after the run, median (max) over its rounds: ' +
-        '~40-170 ns on V8\'s fast path (Node 20\'s async hooks add to it), ~270-600 ns on the slow one, where a full collection ' +
-        'with no tick object alive has left nextTick storing every key through the runtime for the rest of the process. Bare ' +
+        'nextTick ns is the cost of queueing one process.nextTick, timed in the app after the run, median (max) over its rounds. ' +
+        'On V8\'s slow path, where a full collection with no tick object alive has left nextTick storing every key through the ' +
+        'runtime for the rest of the process, it reads ~2.5-6x the fast path (session 17). The figures scale with the machine (session 17: ~40-170 ns ' +
+        'fast, ~270-600 slow; session 18\'s VM, 2.3x slower, read 261-367 ns fast under Node 20\'s async hooks), so compare a ' +
+        'configuration with bare and with the ALS floor (the same async hooks, no pin) in the same run, not with those numbers. Bare ' +
         'apps can fall onto it too (Palisade keeps one tick object alive so that its processes do not): a ratio against a slow ' +
         'bare flatters the configuration (docs/performance.md, session 17). A collection during the timing can make one reading, and so the max, far higher.',
     );
