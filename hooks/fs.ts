@@ -4,7 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { shouldInspectEither } from '../lib/agent';
 import { currentFrame, runFsNested } from '../lib/context';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { check, isPalisadeWrapper, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import type { FsReadOperation, FsWriteOperation, OperationName } from '../lib/types';
@@ -309,7 +309,7 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
 /** `realpath.native` / `realpathSync.native` hang off the functions; the wrappers carry wrapped copies. */
 function wrapNative(holder: AnyFn, spec: FnSpec): void {
   const native = (holder as unknown as { native?: unknown }).native;
-  if (typeof native !== 'function' || (native as { __wrapped?: boolean }).__wrapped === true) return;
+  if (typeof native !== 'function' || isPalisadeWrapper(native)) return;
   wrap(holder, 'native', (orig) => makeWrapper(spec, orig, undefined));
 }
 

@@ -33,11 +33,30 @@ export interface HookDefinition {
 
 type AnyFn = (...args: unknown[]) => unknown;
 
+/**
+ * Palisade's wrappers carry none of shimmer's markers (`__original`,
+ * `__unwrap`, `__wrapped`). Every APM agent knows them: through them any code
+ * in the process could call the unguarded original, and OpenTelemetry's
+ * instrumentations unwrap whatever carries `__wrapped` before wrapping it
+ * themselves, which took Palisade's request scope off `http.Server` when one
+ * started after it. Another agent's wrapper, marked or not, is wrapped like
+ * any other function. The original is kept where only Palisade reaches it;
+ * the registry symbol lets a second copy of Palisade in the process see that
+ * a function is already guarded.
+ */
+const WRAPPER = Symbol.for('palisade.wrapper');
+const SHIMMER_MARKERS = ['__original', '__unwrap', '__wrapped'] as const;
+const originals = new WeakMap<AnyFn, AnyFn>();
+
+/** True for a function that is one of Palisade's wrappers (of this copy of Palisade or another). */
+export function isPalisadeWrapper(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[WRAPPER] === true;
+}
+
 /** Wrap `obj[name]` once; a second attempt (double preload, two copies of a hook) is a no-op. */
 export function wrap<T extends object>(obj: T, name: string, wrapper: (original: AnyFn) => AnyFn): void {
   const current = (obj as Record<string, unknown>)[name];
-  if (typeof current !== 'function') return;
-  if ((current as { __wrapped?: boolean }).__wrapped === true) return;
+  if (typeof current !== 'function' || isPalisadeWrapper(current)) return;
   shimmer.wrap(obj as Record<string, AnyFn>, name, (orig: AnyFn) => {
     const w = wrapper(orig);
     // Keep name/length so app code that introspects functions sees the same shape.
@@ -49,13 +68,26 @@ export function wrap<T extends object>(obj: T, name: string, wrapper: (original:
     }
     return w;
   });
+  const w = (obj as Record<string, unknown>)[name];
+  if (typeof w !== 'function' || w === current) return;
+  // Hooks copy the original's own properties onto the wrapper (fs.realpath.native), another agent's markers included.
+  for (const k of SHIMMER_MARKERS) delete (w as unknown as Record<string, unknown>)[k];
+  Object.defineProperty(w, WRAPPER, { value: true });
+  originals.set(w as AnyFn, current as AnyFn);
 }
 
+/** Put the original back, unless something else has since wrapped Palisade's wrapper (then it stays, as shimmer would leave it). */
 export function unwrap<T extends object>(obj: T, name: string): void {
   const current = (obj as Record<string, unknown>)[name];
-  if (typeof current === 'function' && (current as { __wrapped?: boolean }).__wrapped === true) {
-    shimmer.unwrap(obj as Record<string, AnyFn>, name);
-  }
+  const original = typeof current === 'function' ? originals.get(current as AnyFn) : undefined;
+  if (original === undefined) return;
+  Object.defineProperty(obj, name, {
+    configurable: true,
+    enumerable: Object.prototype.propertyIsEnumerable.call(obj, name),
+    writable: true,
+    value: original,
+  });
+  originals.delete(current as AnyFn);
 }
 
 /**

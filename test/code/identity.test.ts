@@ -5,6 +5,7 @@ import * as vm from 'node:vm';
 import { start, untrusted } from '../../lib/index';
 import { functionHook } from '../../hooks/code';
 import { vmHook } from '../../hooks/vm';
+import { isPalisadeWrapper } from '../../lib/hooking';
 import { tmpDir } from '../helpers/app';
 
 // The patch must not change what the app can observe about Function, the
@@ -224,7 +225,7 @@ t.test('unpatch restores the originals; patch again re-installs', async (t) => {
   t.equal(AsyncGeneratorFunctionOf(), ORIGINAL.AsyncGeneratorFunction);
   t.equal(vm.Script, ORIGINAL.Script);
   t.equal(vm.Script.prototype.constructor, ORIGINAL.Script);
-  t.notOk((vm.runInNewContext as { __wrapped?: boolean }).__wrapped);
+  t.notOk(isPalisadeWrapper(vm.runInNewContext));
   t.same(describe(), before);
   functionHook.patch(exportsOfVm, 'vm');
   vmHook.patch(exportsOfVm, 'vm');

@@ -4,6 +4,7 @@ import Module from 'node:module';
 import * as path from 'node:path';
 import { start, untrusted } from '../../lib/index';
 import { fsBuildCount, fsHook } from '../../hooks/fs';
+import { isPalisadeWrapper } from '../../lib/hooking';
 import { tmpDir } from '../helpers/app';
 
 // Outside a scope, with no policy, a patched fs call builds nothing (check()
@@ -43,22 +44,22 @@ t.test('inside a scope: one operation per path argument', async (t) => {
 });
 
 t.test('unpatch restores the originals, patch wraps again', async (t) => {
-  const M = Module as unknown as { prototype: { load: { __wrapped?: boolean } } };
-  t.equal((fs.readFileSync as { __wrapped?: boolean }).__wrapped, true);
-  t.equal(M.prototype.load.__wrapped, true);
+  const M = Module as unknown as { prototype: { load: unknown } };
+  t.equal(isPalisadeWrapper(fs.readFileSync), true);
+  t.equal(isPalisadeWrapper(M.prototype.load), true);
   // The module object itself (a TypeScript namespace import is a copy with getters).
   const real = require('node:fs') as typeof fs;
   fsHook.unpatch!(real);
-  t.notOk((fs.readFileSync as { __wrapped?: boolean }).__wrapped, 'fs.readFileSync');
-  t.notOk((fs.promises.readFile as { __wrapped?: boolean }).__wrapped, 'fs.promises.readFile');
-  t.notOk(M.prototype.load.__wrapped, 'Module.prototype.load');
+  t.notOk(isPalisadeWrapper(fs.readFileSync), 'fs.readFileSync');
+  t.notOk(isPalisadeWrapper(fs.promises.readFile), 'fs.promises.readFile');
+  t.notOk(isPalisadeWrapper(M.prototype.load), 'Module.prototype.load');
   const before = fsBuildCount();
   await untrusted('query', { q: 'x' }, () => fs.readFileSync(a));
   t.equal(fsBuildCount(), before, 'unpatched: nothing judged');
   fsHook.patch(real, 'fs');
-  t.equal((fs.readFileSync as { __wrapped?: boolean }).__wrapped, true);
+  t.equal(isPalisadeWrapper(fs.readFileSync), true);
   t.equal(typeof fs.realpathSync.native, 'function');
-  t.equal((fs.realpathSync.native as { __wrapped?: boolean }).__wrapped, true, 'realpathSync.native wrapped');
+  t.equal(isPalisadeWrapper(fs.realpathSync.native), true, 'realpathSync.native wrapped');
   await untrusted('query', { q: 'x' }, () => fs.readFileSync(a));
   t.equal(fsBuildCount(), before + 1, 'judged again');
 });

@@ -1,0 +1,44 @@
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FIXTURES, request, startApp, tmpDir, waitFor } from '../helpers/app';
+
+// Palisade beside another agent that patches the same functions with shimmer
+// (OpenTelemetry's instrumentations, APM agents), in either start order. The
+// app reads `public/<f>`; f=../secret.txt is a path traversal from the query.
+const APP = path.join('other-agents', 'app.js');
+const AGENTS = {
+  'OpenTelemetry HTTP instrumentation': path.join(FIXTURES, 'other-agents', 'otel-http.js'),
+  'a shimmer-based APM agent': path.join(FIXTURES, 'other-agents', 'node_modules', 'apm-agent', 'index.js'),
+};
+
+function appDir(): string {
+  const dir = tmpDir();
+  fs.mkdirSync(path.join(dir, 'public'));
+  fs.writeFileSync(path.join(dir, 'public', 'ok.txt'), 'fine');
+  fs.writeFileSync(path.join(dir, 'secret.txt'), 'the secret');
+  return dir;
+}
+
+for (const [agent, preload] of Object.entries(AGENTS)) {
+  for (const order of ['before', 'after'] as const) {
+    t.test(`${agent} started ${order} Palisade: Palisade still guards, and the agent still runs`, async (t) => {
+      const palisade = ['--require', 'palisade/register'];
+      const other = ['--require', preload];
+      const app = await startApp(APP, { PALISADE_MODE: 'block', APP_DIR: appDir() }, {
+        register: false,
+        nodeArgs: order === 'before' ? [...other, ...palisade] : [...palisade, ...other],
+      });
+      t.teardown(() => app.stop());
+      t.equal((await request(app.port, '/plain?f=ok.txt')).body, 'fine', 'a normal read works');
+      t.equal((await request(app.port, '/plain?f=../secret.txt')).body, 'ERR_PALISADE_BLOCKED', 'the traversal is blocked');
+      t.equal((await request(app.port, '/original?f=../secret.txt')).body, 'ERR_PALISADE_BLOCKED', "following __original never passes Palisade's wrapper");
+      t.equal((await request(app.port, '/unwrap?f=../secret.txt')).body, 'ERR_PALISADE_BLOCKED', 'shimmer.unwrap does not take Palisade off');
+      const event = await waitFor(() => app.events().find((e) => e.kind === 'path_traversal'));
+      t.match(event, { action: 'block', input: { source: 'query.f' } }, 'the event names the query input');
+      t.ok(Number((await request(app.port, '/spans')).body) > 0, 'the other agent saw the requests');
+      t.notMatch(app.stderr(), 'EGRESS-GUARD');
+    });
+  }
+}
+
