@@ -1,5 +1,7 @@
 import Module from 'node:module';
+import { isTransparentPackage } from '../lib/agent';
 import { unwrap, wrap } from '../lib/hooking';
+import { packageOfFile } from '../lib/stack';
 
 /**
  * Node's module loaders read files through the public fs functions the fs
@@ -134,24 +136,36 @@ export function isLoaderRealpath(options: unknown): boolean {
   return false;
 }
 
+/** Frames looked at past `fn`: the caller, and another agent's wrappers of the same function (started after Palisade). */
+const LOADER_LOOK = 4;
+
 /**
  * Is the direct caller of `fn` one of Node's module loaders or its
  * source-map cache? Only asked, inside a judged scope, for the shapes those
  * use (a file: URL; a path ending in '.map'), so ordinary fs calls never pay
  * for a stack capture. A frame in `node:internal/` cannot be faked by data.
+ * Frames of transparent packages are looked past: an APM agent or
+ * OpenTelemetry's fs instrumentation that wrapped the function after
+ * Palisade sits between the loader and Palisade's wrapper. Any other
+ * package's frame is a package calling fs itself.
  */
 export function isLoaderCall(fn: AnyFn): boolean {
   const prevLimit = Error.stackTraceLimit;
   const prevPrepare = Error.prepareStackTrace;
   try {
-    Error.stackTraceLimit = 1;
+    Error.stackTraceLimit = LOADER_LOOK;
     Error.prepareStackTrace = (_e, s) => s;
     const holder: { stack?: unknown } = {};
     Error.captureStackTrace(holder, fn);
     const sites = holder.stack;
-    if (!Array.isArray(sites) || sites.length === 0) return false;
-    const file = (sites[0] as NodeJS.CallSite).getFileName() ?? '';
-    return file.startsWith('node:internal/modules/') || file.startsWith('node:internal/source_map/');
+    if (!Array.isArray(sites)) return false;
+    for (const site of sites as NodeJS.CallSite[]) {
+      const file = site.getFileName() ?? '';
+      if (file.startsWith('node:internal/modules/') || file.startsWith('node:internal/source_map/')) return true;
+      const pkg = packageOfFile(file);
+      if (pkg === undefined || !isTransparentPackage(pkg)) return false;
+    }
+    return false;
   } finally {
     Error.stackTraceLimit = prevLimit;
     Error.prepareStackTrace = prevPrepare;

@@ -138,6 +138,11 @@ export function bodyTapLimit(): number {
   return state?.config.maxBodyBytes ?? 0;
 }
 
+/** Whether calls through this package count as its caller's (the policy's transparent packages). */
+export function isTransparentPackage(name: string): boolean {
+  return state?.policy?.transparentPackages?.has(name) === true;
+}
+
 /** Whether the loaded policy has rules for this operation (some hooks must then keep exact facts, e.g. addresses). */
 export function policyRestricts(name: OperationName): boolean {
   return state?.policy?.restricts(name) === true;

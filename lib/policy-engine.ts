@@ -1,4 +1,5 @@
 import type { Scope } from './context';
+import type { PackageNames } from './stack';
 import type { AttackKind, Mode, Operation, OperationName } from './types';
 
 /**
@@ -22,7 +23,7 @@ export interface PolicyEngine {
   restricts(op: OperationName): boolean;
   /** True when a package-scoped rule could change the decision (only then is a stack captured). */
   needsPackage(op: OperationName): boolean;
-  readonly transparentPackages?: ReadonlySet<string>;
+  readonly transparentPackages?: PackageNames;
   injectionMode(kind: AttackKind): Mode;
   evaluate(op: Operation, ctx: { package?: string; scope?: Scope }): PolicyDecision | undefined;
   /** Learn mode: record an allowed operation. */

@@ -4,10 +4,42 @@ import { routeOf } from './taint';
 import { evaluate, findPolicyFile, loadPolicyFile, Policy, PolicyError } from './policy';
 import { effectiveMode } from './policy/mode';
 import type { PolicyDecision, PolicyEngine } from './policy-engine';
+import type { PackageNames } from './stack';
 import type { AttackKind, Mode, Operation, OperationName } from './types';
 
 /** Packages that only carry out what their caller asked: calls through them are attributed to the caller. */
-const TRANSPARENT = new Set(['axios', 'got', 'node-fetch', 'undici', 'knex', 'sequelize', 'typeorm', 'pg', 'pg-pool', 'mysql', 'mysql2', 'better-sqlite3', 'sqlite3', 'express', 'fastify', 'koa', 'find-my-way', 'router', 'body-parser', 'execa', 'cross-spawn']);
+const TRANSPARENT: ReadonlySet<string> = new Set(['axios', 'got', 'node-fetch', 'undici', 'knex', 'sequelize', 'typeorm', 'pg', 'pg-pool', 'mysql', 'mysql2', 'better-sqlite3', 'sqlite3', 'express', 'fastify', 'koa', 'find-my-way', 'router', 'body-parser', 'execa', 'cross-spawn']);
+
+/**
+ * OpenTelemetry's instrumentations wrap the functions Palisade guards (its
+ * HTTP instrumentation `http.request`, its pg instrumentation `query`) on
+ * behalf of the app's own calls, and run the original inside the API's
+ * `context.with` (a context manager's frames). Started after Palisade, those
+ * frames sit between the app and Palisade's wrapper.
+ */
+function isOpenTelemetryWrapper(name: string): boolean {
+  if (!name.startsWith('@opentelemetry/')) return false;
+  const rest = name.slice('@opentelemetry/'.length);
+  return rest === 'api' || rest === 'instrumentation' || rest.startsWith('instrumentation-') || rest.startsWith('context-');
+}
+
+/** The built-in list, as the policy's package scopes amend it (`transparent: true | false`). */
+class TransparentPackages implements PackageNames {
+  private readonly known = new Map<string, boolean>();
+
+  constructor(private readonly policy: Policy) {}
+
+  has(name: string): boolean {
+    let hit = this.known.get(name);
+    if (hit === undefined) {
+      const declared = this.policy.packageScopes(name).find((s) => s.transparent !== undefined)?.transparent;
+      hit = declared ?? (TRANSPARENT.has(name) || isOpenTelemetryWrapper(name));
+      if (this.known.size >= 1000) this.known.clear();
+      this.known.set(name, hit);
+    }
+    return hit;
+  }
+}
 
 /**
  * Load the policy named by the configuration (PALISADE_POLICY or
@@ -39,14 +71,16 @@ export function loadPolicyEngine(config: Config, warn: (msg: string) => void): P
 }
 
 class PolicyAdapter implements PolicyEngine {
-  readonly transparentPackages = TRANSPARENT;
+  readonly transparentPackages: PackageNames;
 
   constructor(
     readonly file: string,
     private readonly policy: Policy,
     readonly mode: Mode,
     private readonly clamp: (m: Mode) => Mode,
-  ) {}
+  ) {
+    this.transparentPackages = new TransparentPackages(policy);
+  }
 
   restricts(op: OperationName): boolean {
     return this.policy.restricts(op);

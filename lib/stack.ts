@@ -131,6 +131,11 @@ export function registerPackageRoot(dir: string): void {
   siteOwners.clear();
 }
 
+/** Packages whose frames attribution skips (`transparent`); a `Set` of names is one. */
+export interface PackageNames {
+  has(name: string): boolean;
+}
+
 const UNDECIDED = Symbol('undecided');
 /**
  * Capture cost grows with the frame count: V8 summarises every optimised
@@ -194,7 +199,7 @@ function ownerOfSite(site: NodeJS.CallSite): string | typeof INTERNAL | typeof A
 }
 
 /** The deciding site: its index (for learning the first look) and its owner. */
-function attributeSites(sites: readonly NodeJS.CallSite[], transparent: ReadonlySet<string> | undefined): { at: number; pkg: string | undefined } | typeof UNDECIDED {
+function attributeSites(sites: readonly NodeJS.CallSite[], transparent: PackageNames | undefined): { at: number; pkg: string | undefined } | typeof UNDECIDED {
   for (let i = 0; i < sites.length; i++) {
     const owner = ownerOfSite(sites[i]!);
     if (owner === INTERNAL) continue;
@@ -242,7 +247,7 @@ export const structuredStack = structured;
  * deep as callers were recently found for `key` (the operation); the stack
  * is read again, longer, only when those sites do not decide.
  */
-export function callerFrom(first: FirstLook, transparent: ReadonlySet<string> | undefined, key: string): string | undefined {
+export function callerFrom(first: FirstLook, transparent: PackageNames | undefined, key: string): string | undefined {
   const anchor = first.anchor;
   let { sites, look } = first;
   let from = anchor;
@@ -266,7 +271,7 @@ export function callerFrom(first: FirstLook, transparent: ReadonlySet<string> | 
 }
 
 /** `callerFrom` with the first look taken here. */
-export function callerPackage(transparent: ReadonlySet<string> | undefined, anchor: AnyFunction = callerPackage, key = ''): string | undefined {
+export function callerPackage(transparent: PackageNames | undefined, anchor: AnyFunction = callerPackage, key = ''): string | undefined {
   const look = firstLookDepth(key);
   return callerFrom({ sites: callSites(look, anchor), look, anchor }, transparent, key);
 }

@@ -23,6 +23,7 @@ type RawSections = Partial<Record<OperationName, unknown>>;
 interface RawScope {
   mode?: Mode;
   inherit?: boolean;
+  transparent?: boolean;
   allow?: RawSections;
   deny?: RawSections;
 }
@@ -156,6 +157,7 @@ class Compiler {
         specificity: packageSpecificity(key),
         matchPackage: packageMatcher(key),
         ...(raw.inherit !== undefined ? { inherit: raw.inherit } : {}),
+        ...(raw.transparent !== undefined ? { transparent: raw.transparent } : {}),
       };
     }
     return { ...base, specificity: 0, route: routeMatcher(key) };

@@ -53,6 +53,17 @@ export function lintPolicy(policy: Policy, now: number = Date.now()): LintProble
     }
   }
 
+  for (const sc of policy.packages) {
+    if (sc.transparent !== true) continue;
+    const key = sc.name.slice('package:'.length);
+    if (sc.specificity < 3) {
+      add(sc.at, 'warning', 'transparent-pattern', `packages.${key} makes every package it matches transparent: their calls are attributed to whoever called them, so their own package scopes stop applying`, 'name the packages that only carry out their callers\' requests one by one');
+    }
+    if (OPERATIONS.some((op) => sc.allow[op] !== undefined || sc.deny[op] !== undefined)) {
+      add(sc.at, 'error', 'transparent-with-rules', `packages.${key} is transparent, so no call is attributed to it and its allow and deny rules never apply`, 'remove transparent: true, or move the rules to the scopes of the packages that call it');
+    }
+  }
+
   for (const e of policy.exceptions) {
     if (e.expiresAt < now) {
       add(e.at, 'error', 'expired-exception', `exception ${e.id} expired on ${e.expires} and no longer applies`, `renew it with a new date and reason, or delete it; owner: ${e.owner}`);

@@ -39,6 +39,8 @@ export interface Scope {
   readonly modeExplicit: boolean;
   /** Packages: undefined when the scope does not say. */
   readonly inherit?: boolean;
+  /** Packages: calls through it are attributed to its caller; undefined when the scope does not say. */
+  readonly transparent?: boolean;
   /** Packages: exact 3, @scope/* 2, * 1. */
   readonly specificity: number;
   readonly allow: Sections;

@@ -32,3 +32,21 @@ t.test('clean policies have no findings', async (t) => {
   const p = loadPolicyText(`version: 1\ndeny:\n  fs.read: [{ id: d, path: /x }]\nexceptions:\n  - { id: E, reason: abc, owner: me, expires: ${soon}, operation: fs.read, overrides: [d], match: /x }\n`, 'p.yaml');
   t.same(lintPolicy(p).map((x) => x.code), ['exception-expires-soon']);
 });
+
+t.test('transparent package scopes: a pattern warns, rules that can never apply are an error', async (t) => {
+  const p = loadPolicyText(
+    [
+      'version: 1',
+      'allow:',
+      '  fs.read: ["/app/**"]',
+      'packages:',
+      '  "@apm/*": { transparent: true }',
+      '  tracer: { transparent: true, allow: { fs.read: ["/var/log/**"] } }',
+      '  axios: { transparent: false }',
+      '',
+    ].join('\n'),
+    'p.yaml',
+  );
+  const got = lintPolicy(p).map((x) => `${x.line}:${x.severity}:${x.code}`);
+  t.same(got.sort(), ['5:warning:transparent-pattern', '6:error:transparent-with-rules']);
+});
