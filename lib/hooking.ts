@@ -70,7 +70,7 @@ export function wrap<T extends object>(obj: T, name: string, wrapper: (original:
   });
   const w = (obj as Record<string, unknown>)[name];
   if (typeof w !== 'function' || w === current) return;
-  // Hooks copy the original's own properties onto the wrapper (fs.realpath.native), another agent's markers included.
+  // shimmer.wrap has just put its markers on the wrapper.
   for (const k of SHIMMER_MARKERS) delete (w as unknown as Record<string, unknown>)[k];
   Object.defineProperty(w, WRAPPER, { value: true });
   originals.set(w as AnyFn, current as AnyFn);
