@@ -8,7 +8,7 @@ import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { inputsOf, nonWordInputsOf } from './taint';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
-import { callerFrom, callerPackage, captureFrames, firstLookDepth, type FirstLook, type Frame } from './stack';
+import { callerFrom, callerPackage, captureFrames, firstLookDepth, isBuiltinTransparent, type FirstLook, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
 
 /**
@@ -138,9 +138,10 @@ export function bodyTapLimit(): number {
   return state?.config.maxBodyBytes ?? 0;
 }
 
-/** Whether calls through this package count as its caller's (the policy's transparent packages). */
+/** Whether calls through this package count as its caller's: the policy's transparent packages, else the built-in ones. */
 export function isTransparentPackage(name: string): boolean {
-  return state?.policy?.transparentPackages?.has(name) === true;
+  const declared = state?.policy?.transparentPackages;
+  return declared !== undefined ? declared.has(name) : isBuiltinTransparent(name);
 }
 
 /** Whether the loaded policy has rules for this operation (some hooks must then keep exact facts, e.g. addresses). */

@@ -4,24 +4,8 @@ import { routeOf } from './taint';
 import { evaluate, findPolicyFile, loadPolicyFile, Policy, PolicyError } from './policy';
 import { effectiveMode } from './policy/mode';
 import type { PolicyDecision, PolicyEngine } from './policy-engine';
-import type { PackageNames } from './stack';
+import { isBuiltinTransparent, type PackageNames } from './stack';
 import type { AttackKind, Mode, Operation, OperationName } from './types';
-
-/** Packages that only carry out what their caller asked: calls through them are attributed to the caller. */
-const TRANSPARENT: ReadonlySet<string> = new Set(['axios', 'got', 'node-fetch', 'undici', 'knex', 'sequelize', 'typeorm', 'pg', 'pg-pool', 'mysql', 'mysql2', 'better-sqlite3', 'sqlite3', 'express', 'fastify', 'koa', 'find-my-way', 'router', 'body-parser', 'execa', 'cross-spawn']);
-
-/**
- * OpenTelemetry's instrumentations wrap the functions Palisade guards (its
- * HTTP instrumentation `http.request`, its pg instrumentation `query`) on
- * behalf of the app's own calls, and run the original inside the API's
- * `context.with` (a context manager's frames). Started after Palisade, those
- * frames sit between the app and Palisade's wrapper.
- */
-function isOpenTelemetryWrapper(name: string): boolean {
-  if (!name.startsWith('@opentelemetry/')) return false;
-  const rest = name.slice('@opentelemetry/'.length);
-  return rest === 'api' || rest === 'instrumentation' || rest.startsWith('instrumentation-') || rest.startsWith('context-');
-}
 
 /** The built-in list, as the policy's package scopes amend it (`transparent: true | false`). */
 class TransparentPackages implements PackageNames {
@@ -33,7 +17,7 @@ class TransparentPackages implements PackageNames {
     let hit = this.known.get(name);
     if (hit === undefined) {
       const declared = this.policy.packageScopes(name).find((s) => s.transparent !== undefined)?.transparent;
-      hit = declared ?? (TRANSPARENT.has(name) || isOpenTelemetryWrapper(name));
+      hit = declared ?? isBuiltinTransparent(name);
       if (this.known.size >= 1000) this.known.clear();
       this.known.set(name, hit);
     }

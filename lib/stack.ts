@@ -136,6 +136,27 @@ export interface PackageNames {
   has(name: string): boolean;
 }
 
+/** Packages that only carry out what their caller asked: calls through them are attributed to the caller. */
+const TRANSPARENT: ReadonlySet<string> = new Set(['axios', 'got', 'node-fetch', 'undici', 'knex', 'sequelize', 'typeorm', 'pg', 'pg-pool', 'mysql', 'mysql2', 'better-sqlite3', 'sqlite3', 'express', 'fastify', 'koa', 'find-my-way', 'router', 'body-parser', 'execa', 'cross-spawn']);
+
+/**
+ * OpenTelemetry's instrumentations wrap the functions Palisade guards (its
+ * HTTP instrumentation `http.request`, its pg instrumentation `query`) on
+ * behalf of the app's own calls, and run the original inside the API's
+ * `context.with` (a context manager's frames). Started after Palisade, those
+ * frames sit between the app and Palisade's wrapper.
+ */
+function isOpenTelemetryWrapper(name: string): boolean {
+  if (!name.startsWith('@opentelemetry/')) return false;
+  const rest = name.slice('@opentelemetry/'.length);
+  return rest === 'api' || rest === 'instrumentation' || rest.startsWith('instrumentation-') || rest.startsWith('context-');
+}
+
+/** Transparent with no policy to say otherwise (a policy amends it: `packages.<name>.transparent`). */
+export function isBuiltinTransparent(name: string): boolean {
+  return TRANSPARENT.has(name) || isOpenTelemetryWrapper(name);
+}
+
 const UNDECIDED = Symbol('undecided');
 /**
  * Capture cost grows with the frame count: V8 summarises every optimised
