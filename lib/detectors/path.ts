@@ -285,14 +285,15 @@ function judgeContained(raw: string, v: string): Verdict | 'involved' | undefine
   return 'involved';
 }
 
+// Takes the raw path, not the resource: FsResource objects come in several shapes, so reading
+// `resource.rawPath` here was a megamorphic load for every input of every file call.
 function judgeInput(
-  resource: FsResource,
+  raw: string,
   v: string,
   chars: number | undefined,
   sensitive: () => SensitiveMatch | undefined,
   normalisedRaw: () => string,
 ): Verdict | undefined {
-  const raw = resource.rawPath;
   const spans = v.length >= 2 && !BIGRAMS.mayOccur(v) ? NO_SPANS : spansOf(raw, v);
   let involved = false;
   if (spans.length > 0) {
@@ -324,18 +325,19 @@ const BIGRAMS = new BigramIndex();
 const NO_SPANS: readonly Span[] = Object.freeze([]);
 
 function detect(resource: FsResource, inputs: readonly TaintInput[]): Finding | undefined {
-  if (inputs.length === 0 || resource.rawPath.length === 0) return undefined;
-  BIGRAMS.index(resource.rawPath);
+  const raw = resource.rawPath;
+  if (inputs.length === 0 || raw.length === 0) return undefined;
+  BIGRAMS.index(raw);
   let cached: SensitiveMatch | null | undefined;
   const sensitive = (): SensitiveMatch | undefined => {
     if (cached === undefined) cached = sensitivePathMatch(resource.path) ?? null;
     return cached ?? undefined;
   };
   let nraw: string | undefined;
-  const normalisedRaw = (): string => (nraw ??= posix.normalize(resource.rawPath));
+  const normalisedRaw = (): string => (nraw ??= posix.normalize(raw));
   for (const input of inputs) {
     if (input.value.length === 0) continue;
-    const verdict = judgeInput(resource, input.value, input.chars, sensitive, normalisedRaw);
+    const verdict = judgeInput(raw, input.value, input.chars, sensitive, normalisedRaw);
     if (verdict === undefined) continue;
     const detail: Record<string, string | number | boolean> = { rule: verdict.rule, path: resource.path };
     if (verdict.rule !== 'sensitive') {

@@ -1,4 +1,4 @@
-import type { InputCache, Scope } from '../context';
+import type { InputCache, RequestScope, Scope } from '../context';
 import type { TaintInput } from '../types';
 import { CH_NONWORD } from './decode';
 import { baseList, rawBodyList } from './sources';
@@ -72,7 +72,7 @@ function extracted(scope: Scope): InputCache | undefined {
   // A plain-http body is read from the tapped bytes while no framework has parsed one.
   const rawLen = !parsed && r.rawBody !== undefined ? r.rawBodyBytes : undefined;
   const params = frameworkParams(scope);
-  const route = r.framework !== undefined || (r.req as { route?: unknown }).route !== undefined ? routeOf(scope) : undefined;
+  const route = routeOfRequest(r);
   let list = cache.list;
   // Whether `list`'s arrays were handed out (by an earlier call for this request): they are copied before they change.
   let handedOut = list !== undefined;
@@ -112,12 +112,20 @@ const NOT_READ = Symbol('not read');
 /** The matched route template, when a framework knows it ('/users/:id'). */
 export function routeOf(scope: Scope): string | undefined {
   const r = scope.request;
-  if (r === undefined) return undefined;
-  const h = r.framework?.holder;
-  if (r.framework?.name === 'fastify') return h?.routeOptions?.url;
-  if (r.framework?.name === 'koa') return typeof h?._matchedRoute === 'string' ? h._matchedRoute : undefined;
+  return r === undefined ? undefined : routeOfRequest(r);
+}
+
+// Each property of an express request is a megamorphic load (every request object has a hidden class of its
+// own), and extraction asks at every sink call: `req.route` is read once, and `req.baseUrl` only under a route.
+function routeOfRequest(r: RequestScope): string | undefined {
+  const fw = r.framework;
+  if (fw !== undefined) {
+    const h = fw.holder;
+    if (fw.name === 'fastify') return h?.routeOptions?.url;
+    if (fw.name === 'koa') return typeof h?._matchedRoute === 'string' ? h._matchedRoute : undefined;
+  }
   const route = (r.req as { route?: { path?: unknown } }).route;
-  if (route !== undefined && typeof route.path === 'string') {
+  if (route !== undefined && route !== null && typeof route.path === 'string') {
     const base = (r.req as { baseUrl?: unknown }).baseUrl;
     return (typeof base === 'string' ? base : '') + route.path;
   }

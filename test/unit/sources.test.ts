@@ -113,3 +113,16 @@ t.test("an untrusted() scope's tree is not interned, whatever its label", async 
   }
   t.equal(__sourceNodes(), before, 'no name was kept');
 });
+
+t.test('each value keeps its own name when a getter deletes a later property while the tree is read', async (t) => {
+  const tree = {
+    get a(): string {
+      delete (this as { b?: string }).b;
+      return 'first';
+    },
+    b: 'second',
+    c: 'third',
+  };
+  const values = treeInputs('msg', tree).filter((i) => !i.source.endsWith(':key')).map((i) => `${i.source}=${i.value}`);
+  t.same(values, ['msg.a=first', 'msg.c=third']);
+});

@@ -74,14 +74,22 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
   let scanned = false;
 
   BIGRAMS.index(text);
+  // An escaped spelling of an input holds `''` or a backslash; most queries hold neither.
+  const mayHoldEscaped = text.indexOf("''") >= 0 || text.indexOf('\\') >= 0;
   let candidates: TaintInput[] | undefined;
+  // One-character inputs that could break a quoted literal, for the second pass when it need not read every input.
+  let singles: TaintInput[] | undefined;
   for (const input of inputs) {
     // A word cannot change the tokens around it (isOneWord). Extraction has said which inputs are words;
     // only inputs from elsewhere, without character classes, are scanned, and only once they may occur.
     const chars = input.chars;
     if (chars !== undefined && (chars & CH_NONWORD) === 0) continue;
     const v = input.value;
-    if (typeof v !== 'string' || v.length < 2) continue;
+    if (typeof v !== 'string') continue;
+    if (v.length < 2) {
+      if (v.length === 1 && !mayHoldEscaped && isQuoteOrBackslash(v.charCodeAt(0))) (singles ??= []).push(input);
+      continue;
+    }
     if ((v.length > text.length || BIGRAMS.mayOccur(v)) && (chars !== undefined || !isOneWord(v))) (candidates ??= []).push(input);
   }
   if (candidates !== undefined) {
@@ -110,17 +118,17 @@ export const detectSqlInjection: Detector<'sql.query'> = (resource, inputs) => {
     }
   }
 
-  // An escaped spelling of an input holds `''` or a backslash; most queries hold neither.
-  const mayHoldEscaped = text.indexOf("''") >= 0 || text.indexOf('\\') >= 0;
-  for (const input of inputs) {
+  // Without an escaped spelling to look for, only one-character inputs matter below: the first pass kept them.
+  const second = mayHoldEscaped ? inputs : singles;
+  if (second === undefined) return undefined;
+  for (const input of second) {
     // Both checks below need a quote or a backslash, which a word (as extraction classed it) has not.
     if (input.chars !== undefined && (input.chars & CH_NONWORD) === 0) continue;
     const v = input.value;
     if (typeof v !== 'string') continue;
     if (v.length === 1) {
       // One character cannot add SQL by itself; it matters only when it breaks a quoted literal.
-      const c = v.charCodeAt(0);
-      if (c !== 39 && c !== 34 && c !== 96 && c !== 92) continue;
+      if (!isQuoteOrBackslash(v.charCodeAt(0))) continue;
       if (text.indexOf(v) < 0) continue;
       if (!scanned) {
         scan(text, dialect);
@@ -162,6 +170,11 @@ function isOneWord(v: string): boolean {
     if (!((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95)) return false;
   }
   return true;
+}
+
+/** `'`, `"`, backtick or `\\`: what one character needs to break a quoted literal or identifier. */
+function isQuoteOrBackslash(c: number): boolean {
+  return c === 39 || c === 34 || c === 96 || c === 92;
 }
 
 function hasQuoteOrBackslash(v: string): boolean {

@@ -350,6 +350,9 @@ export function attacksFor(dialect: SqlDialect): SqlCase[] {
   }
   // Single quote probe: leaves the literal unterminated.
   add(STRING_TEMPLATES[0], input("'"), "'", 'unterminated');
+  // The same probe where the app put no quotes around it: the query then holds no `''`, and only the
+  // one-character check (not the escaped spellings' pass over every input) sees it.
+  add(NUMBER_TEMPLATES[0]!, input("'", [], 'query.id'), "'", 'unterminated');
   add(STRING_TEMPLATES[3], input("abc'"), "abc'", 'unterminated');
   return out;
 }
