@@ -213,12 +213,16 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       const main = medianOf(s.map((x) => x.main));
       const during = medianOf(s.map((x) => x.rssDuring));
       const tick = s.every((x) => x.tickNs !== undefined) ? s.map((x) => x.tickNs!) : undefined;
+      // Each round's ratio against bare's run in the same round (samples are kept in round order): the spread
+      // shows how far one run's median can sit from another's, so a verdict within it is read as noise.
+      const perRound = s.length === bare.length ? s.map((x, i) => x.rps / bare[i]!.rps) : undefined;
       rows.push({
         app: path.basename(o.script, '.js'),
         route: route.name,
         config: config.name,
         'req/s': Math.round(rps),
         'ratio to bare': fmt(rps / bareRps),
+        'ratio per round, min-max': config.name === configs[0]!.name ? '' : perRound === undefined ? '–' : `${fmt(Math.min(...perRound))}-${fmt(Math.max(...perRound))}`,
         'app CPU µs/req': fmt(cpu, 0),
         'CPU ratio': fmt(cpu / bareCpu),
         'main thread µs/req': main === undefined ? '–' : fmt(main, 0),

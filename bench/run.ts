@@ -68,7 +68,9 @@ async function macro(): Promise<BenchResult> {
         'BENCH_CONFIGS names it (inherit), = block + strict with packages: { "*": { inherit: true } }: no verdict depends on the calling ' +
         'package, so no call reads the stack, and its distance to block + strict is what package attribution costs. ALS only (floor) is not Palisade: each request runs in an ' +
         'AsyncLocalStorage scope and nothing else (bench/apps/als-floor.js), the cost any request-scoped agent pays on this Node version; ' +
-        'it runs on the express and http apps only. app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
+        'it runs on the express and http apps only. ratio per round is each round\'s req/s against bare\'s in the same round, lowest ' +
+        'and highest: how far apart single rounds read, so that a median within that spread of a target is not read as a verdict. ' +
+        'app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
         'during the timed run: on a shared machine it is steadier than req/s, which also measures the scheduler. main thread µs/req ' +
         'is the main thread alone (read from /proc by the runner, in 10 ms ticks): it limits throughput, while GC, compiler and ' +
         'libuv threads run beside it. young gen MB is V8\'s young generation, reserved (part of RSS): V8 doubles it once enough ' +
