@@ -1,7 +1,7 @@
 import Module from 'node:module';
 import { isTransparentPackage } from '../lib/agent';
 import { unwrap, wrap } from '../lib/hooking';
-import { packageOfFile } from '../lib/stack';
+import { callSites, packageOfFile } from '../lib/stack';
 
 /**
  * Node's module loaders read files through the public fs functions the fs
@@ -150,24 +150,11 @@ const LOADER_LOOK = 4;
  * package's frame is a package calling fs itself.
  */
 export function isLoaderCall(fn: AnyFn): boolean {
-  const prevLimit = Error.stackTraceLimit;
-  const prevPrepare = Error.prepareStackTrace;
-  try {
-    Error.stackTraceLimit = LOADER_LOOK;
-    Error.prepareStackTrace = (_e, s) => s;
-    const holder: { stack?: unknown } = {};
-    Error.captureStackTrace(holder, fn);
-    const sites = holder.stack;
-    if (!Array.isArray(sites)) return false;
-    for (const site of sites as NodeJS.CallSite[]) {
-      const file = site.getFileName() ?? '';
-      if (file.startsWith('node:internal/modules/') || file.startsWith('node:internal/source_map/')) return true;
-      const pkg = packageOfFile(file);
-      if (pkg === undefined || !isTransparentPackage(pkg)) return false;
-    }
-    return false;
-  } finally {
-    Error.stackTraceLimit = prevLimit;
-    Error.prepareStackTrace = prevPrepare;
+  for (const site of callSites(LOADER_LOOK, fn)) {
+    const file = site.getFileName() ?? '';
+    if (file.startsWith('node:internal/modules/') || file.startsWith('node:internal/source_map/')) return true;
+    const pkg = packageOfFile(file);
+    if (pkg === undefined || !isTransparentPackage(pkg)) return false;
   }
+  return false;
 }

@@ -38,10 +38,10 @@ const structured = (_e: Error, s: NodeJS.CallSite[]): NodeJS.CallSite[] => s;
 
 /**
  * Raw call sites, newest first, starting below `anchor` (a function on the
- * stack). `check` in hooking.ts repeats these lines inline rather than call
- * this: each frame above the anchor costs V8 a frame summary.
+ * stack), at most `limit`. `check` in hooking.ts repeats these lines inline
+ * rather than call this: each frame above the anchor costs V8 a frame summary.
  */
-function callSites(limit: number, anchor: AnyFunction): NodeJS.CallSite[] {
+export function callSites(limit: number, anchor: AnyFunction): NodeJS.CallSite[] {
   const prevLimit = Error.stackTraceLimit;
   const prevPrepare = Error.prepareStackTrace;
   try {
