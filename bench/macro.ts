@@ -41,6 +41,8 @@ interface Sample {
   rssAfterGc: number;
   /** Mean RSS over the timed run, sampled from /proc; undefined where /proc cannot tell. */
   rssDuring: number | undefined;
+  /** The file-backed part of rssDuring (RssFile: mostly the node binary's code pages that ran), same samples. */
+  rssFileDuring: number | undefined;
   /** App process CPU time (user + system) per request, µs. */
   cpu: number;
   /** The app's main thread alone, µs per request; undefined where /proc cannot tell. */
@@ -78,9 +80,12 @@ async function once(port: number, pid: number | undefined, route: Route, seconds
   // RSS read once, after the run, lands at a random point of the collector's sawtooth (old-generation
   // garbage comes and goes by tens of MB): the mean of samples taken through the run does not.
   const rssSamples: number[] = [];
+  const fileSamples: number[] = [];
   const sampler = setInterval(() => {
     const v = residentBytes(pid);
-    if (v !== undefined) rssSamples.push(v);
+    if (v === undefined) return;
+    rssSamples.push(v.rss);
+    fileSamples.push(v.file);
   }, 100);
   let r: LoadResult;
   try {
@@ -94,7 +99,8 @@ async function once(port: number, pid: number | undefined, route: Route, seconds
   const requests = Math.max(1, r.requests);
   return {
     ...r,
-    rssDuring: rssSamples.length === 0 ? undefined : rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length,
+    rssDuring: mean(rssSamples),
+    rssFileDuring: mean(fileSamples),
     cpu: (after.cpuMicros - before.cpuMicros) / requests,
     main: mainBefore === undefined || mainAfter === undefined ? undefined : (mainAfter - mainBefore) / requests,
   };
@@ -119,15 +125,26 @@ function mainThreadCpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
-/** A process's resident set in bytes, read from outside (Linux /proc; undefined elsewhere). */
-function residentBytes(pid: number | undefined): number | undefined {
+/**
+ * A process's resident set in bytes and its file-backed part, read from outside (Linux /proc; undefined
+ * elsewhere). The file-backed part is mostly pages of the node binary's own code that the process has run:
+ * shared with every other node process on the host and dropped by the kernel under pressure, unlike the
+ * rest (RssAnon, RssShmem), which is the process's own.
+ */
+function residentBytes(pid: number | undefined): { rss: number; file: number } | undefined {
   if (pid === undefined) return undefined;
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? undefined : Number(m[1]) * 1024;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+    const file = /RssFile:\s+(\d+) kB/.exec(status);
+    return rss === null || file === null ? undefined : { rss: Number(rss[1]) * 1024, file: Number(file[1]) * 1024 };
   } catch {
     return undefined;
   }
+}
+
+function mean(xs: readonly number[]): number | undefined {
+  return xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /** `newSpace`: V8's young generation, reserved bytes (bench/apps/common.js). */
@@ -201,6 +218,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
     const bareRest = median(bare.map((s) => s.rss - s.newSpace));
     const bareGc = median(bare.map((s) => s.rssAfterGc));
     const bareDuring = medianOf(bare.map((s) => s.rssDuring));
+    const bareFileDuring = medianOf(bare.map((s) => s.rssFileDuring));
     const bareCpu = median(bare.map((s) => s.cpu));
     const bareMain = medianOf(bare.map((s) => s.main));
     for (const config of configs) {
@@ -212,6 +230,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       const cpu = median(s.map((x) => x.cpu));
       const main = medianOf(s.map((x) => x.main));
       const during = medianOf(s.map((x) => x.rssDuring));
+      const fileDuring = medianOf(s.map((x) => x.rssFileDuring));
       const tick = s.every((x) => x.tickNs !== undefined) ? s.map((x) => x.tickNs!) : undefined;
       // Each round's ratio against bare's run in the same round (samples are kept in round order): the spread
       // shows how far one run's median can sit from another's, so a verdict within it is read as noise.
@@ -235,6 +254,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
         'RSS Δ beyond young gen MB': config.name === configs[0]!.name ? '' : fmt((rest - bareRest) / 1048576, 1),
         'RSS Δ after full GC MB': config.name === configs[0]!.name ? '' : fmt((median(s.map((x) => x.rssAfterGc)) - bareGc) / 1048576, 1),
         'RSS Δ mean during run MB': config.name === configs[0]!.name ? '' : during === undefined || bareDuring === undefined ? '–' : fmt((during - bareDuring) / 1048576, 1),
+        'of it file-backed MB': config.name === configs[0]!.name ? '' : fileDuring === undefined || bareFileDuring === undefined ? '–' : fmt((fileDuring - bareFileDuring) / 1048576, 1),
         'nextTick ns, median (max)': tick === undefined ? '–' : `${fmt(median(tick), 0)} (${fmt(Math.max(...tick), 0)})`,
       });
     }

@@ -81,6 +81,9 @@ async function macro(): Promise<BenchResult> {
         'collection, which on Node 20 is most of the difference (docs/performance.md, RSS on Node 20). RSS Δ mean during run ' +
         'is the mean of RSS sampled from /proc every 100 ms through the timed run, against bare\'s: the columns above read ' +
         'RSS once, at whatever point of the collector\'s sawtooth the run ended, and move by ±10 MB from run to run. ' +
+        'of it file-backed is the part of that Δ in pages mapped from files (RssFile), nearly all of them the node binary\'s own ' +
+        'code that the process has run: shared with every node process on the host and reclaimable, where the rest is the ' +
+        'process\'s own memory. ' +
         'nextTick ns is the cost of queueing one process.nextTick, timed in the app after the run, median (max) over its rounds. ' +
         'On V8\'s slow path, where a full collection with no tick object alive has left nextTick storing every key through the ' +
         'runtime for the rest of the process, it reads ~2.5-6x the fast path (session 17). The figures scale with the machine (session 17: ~40-170 ns ' +
