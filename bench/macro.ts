@@ -85,7 +85,7 @@ async function once(port: number, pid: number | undefined, route: Route, seconds
     const v = residentBytes(pid);
     if (v === undefined) return;
     rssSamples.push(v.rss);
-    fileSamples.push(v.file);
+    if (v.file !== undefined) fileSamples.push(v.file);
   }, 100);
   let r: LoadResult;
   try {
@@ -100,7 +100,8 @@ async function once(port: number, pid: number | undefined, route: Route, seconds
   return {
     ...r,
     rssDuring: mean(rssSamples),
-    rssFileDuring: mean(fileSamples),
+    // A kernel without RssFile (before Linux 4.5) leaves the column out, not the RSS beside it.
+    rssFileDuring: fileSamples.length === rssSamples.length ? mean(fileSamples) : undefined,
     cpu: (after.cpuMicros - before.cpuMicros) / requests,
     main: mainBefore === undefined || mainAfter === undefined ? undefined : (mainAfter - mainBefore) / requests,
   };
@@ -131,13 +132,13 @@ function mainThreadCpuMicros(pid: number | undefined): number | undefined {
  * shared with every other node process on the host and dropped by the kernel under pressure, unlike the
  * rest (RssAnon, RssShmem), which is the process's own.
  */
-function residentBytes(pid: number | undefined): { rss: number; file: number } | undefined {
+function residentBytes(pid: number | undefined): { rss: number; file: number | undefined } | undefined {
   if (pid === undefined) return undefined;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /VmRSS:\s+(\d+) kB/.exec(status);
     const file = /RssFile:\s+(\d+) kB/.exec(status);
-    return rss === null || file === null ? undefined : { rss: Number(rss[1]) * 1024, file: Number(file[1]) * 1024 };
+    return rss === null ? undefined : { rss: Number(rss[1]) * 1024, file: file === null ? undefined : Number(file[1]) * 1024 };
   } catch {
     return undefined;
   }
