@@ -165,6 +165,19 @@ export function secondsFromEnv(): number {
 }
 
 /**
+ * BENCH_WARMUP_SECONDS (default 1) of full-speed load before each timed run.
+ * V8 grows the young generation as bytes survive its collections, bare's
+ * included, up to its maximum (32 MB on Node 20) within a minute or two of
+ * load; the default warm-up reads RSS partway through that climb, where a
+ * configuration that keeps a little more alive per request is one step ahead
+ * of bare. A warm-up of ~100 s reads every configuration at its steady state
+ * (docs/performance.md, "Session 23").
+ */
+export function warmupFromEnv(): number {
+  return Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
+}
+
+/**
  * BENCH_RATE=N holds every timed run at N req/s (the warm-up stays at full
  * speed). Every configuration then does the same work in the same time, and
  * the app's CPU µs per request is the figure to compare; req/s only shows the
@@ -193,7 +206,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
       const app = await startBenchApp(path.resolve(ROOT, o.script), config, o.env, ['--expose-gc']);
       try {
         for (const route of mine) {
-          await once(app.port, app.child.pid, route, 1, connections); // warm-up: JIT, connection pools
+          await once(app.port, app.child.pid, route, warmupFromEnv(), connections); // warm-up: JIT, connection pools
           const s = await once(app.port, app.child.pid, route, seconds, connections);
           // Before the forced GCs below: a full collection can itself put nextTick on its slow path. Asked twice,
           // the lower kept: the first reading after the load sometimes falls into the collector's work (792 ns

@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ALS_FLOOR, BASE_CONFIGS, EVENT_LOG, EXTRA_CONFIGS, machine, markdownTable, ROOT, type BenchResult } from './lib';
-import { rateFromEnv, roundsFromEnv, runMacro, secondsFromEnv, type Route } from './macro';
+import { rateFromEnv, roundsFromEnv, runMacro, secondsFromEnv, warmupFromEnv, type Route } from './macro';
 import { orderBody, preparePg, startUpstream } from './fixtures';
 
 /**
  * `npm run bench`: the whole suite, one run, written to bench/results.md.
  * BENCH_ROUNDS and BENCH_SECONDS scale the macro runs; BENCH_ONLY picks parts
- * (comma-separated: macro, micro, memory, detectors).
+ * (comma-separated: macro, micro, detectors, startup, connections, memory).
  */
 type Suite = { name: string; run: () => Promise<BenchResult | BenchResult[]> };
 
@@ -99,7 +99,7 @@ async function macro(): Promise<BenchResult> {
         : `WARNING: ${events.length} Palisade events were logged during the macro runs, e.g. ${events[0]!.slice(0, 300)}`,
     );
     return {
-      name: `HTTP throughput (${roundsFromEnv()} alternating rounds × ${secondsFromEnv()} s per configuration, 10 connections, ${rateFromEnv() !== undefined ? `held at ${rateFromEnv()} req/s, ` : ''}medians)`,
+      name: `HTTP throughput (${roundsFromEnv()} alternating rounds × ${secondsFromEnv()} s per configuration${warmupFromEnv() !== 1 ? ` after ${warmupFromEnv()} s of warm-up` : ''}, 10 connections, ${rateFromEnv() !== undefined ? `held at ${rateFromEnv()} req/s, ` : ''}medians)`,
       rows: parts.flatMap((p) => p.rows),
       notes,
     };
@@ -122,6 +122,8 @@ async function main(): Promise<void> {
   if (want('macro')) suites.push({ name: 'macro', run: macro });
   if (want('micro')) suites.push(...optional('micro.js'));
   if (want('detectors')) for (const f of ['taint.js', 'sql-detector.js', 'shell-detector.js', 'detectors-misc.js', 'policy.js']) suites.push(...optional(f));
+  if (want('startup')) suites.push(...optional('startup.js'));
+  if (want('connections')) suites.push(...optional('connections.js'));
   if (want('memory')) suites.push(...optional('memory.js'));
   const started = Date.now();
   let md =

@@ -1,0 +1,87 @@
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { orderBody } from './fixtures';
+import { BARE, BLOCK_DEFAULT, EXTRA_CONFIGS, fmt, median, ROOT, runStandalone, startBenchApp, type BenchResult, type Configuration } from './lib';
+import { memoryOf } from './macro';
+
+/**
+ * Memory held per idle keep-alive connection: BENCH_CONNECTIONS clients
+ * (default 1000) each send one JSON order to bench/apps/mixed.js and keep
+ * their connection open, idle; the app's heap after two forced GCs, against
+ * its heap before. Node arms each connection's keep-alive timer on the
+ * response's way out, inside the request's async context, so under an
+ * AsyncLocalStorage whatever the request's scope holds stays alive until the
+ * connection's next request or its keep-alive timeout (5 s by default):
+ * docs/performance.md, "Session 23". BENCH_CONNECTIONS_ROUNDS (default 3)
+ * alternating rounds, medians; BENCH_COMPARE_DIST adds an earlier build, as
+ * in the macro runs.
+ */
+
+async function idleHeap(config: Configuration, n: number): Promise<number> {
+  const app = await startBenchApp(path.join(ROOT, 'bench', 'apps', 'mixed.js'), config, {}, ['--expose-gc']);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: n });
+  try {
+    const before = await memoryOf(app.port, true);
+    const body = orderBody();
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        new Promise<void>((resolve, reject) => {
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port: app.port,
+              path: `/order?ref=${i}`,
+              method: 'POST',
+              agent,
+              headers: { 'content-type': 'application/json', cookie: `session=s${i}; theme=dark`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) bench' },
+            },
+            (res) => {
+              if (res.statusCode !== 200) reject(new Error(`connections bench (${config.name}): status ${res.statusCode}`));
+              res.resume();
+              res.on('end', () => resolve());
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        }),
+      ),
+    );
+    // Read over a connection of its own; the n stay open and idle meanwhile.
+    const after = await memoryOf(app.port, true);
+    return after.heapUsed - before.heapUsed;
+  } finally {
+    agent.destroy();
+    await app.stop();
+  }
+}
+
+export async function run(): Promise<BenchResult> {
+  const n = Number(process.env.BENCH_CONNECTIONS ?? 1000);
+  const rounds = Number(process.env.BENCH_CONNECTIONS_ROUNDS ?? 3);
+  const configs = [BARE, BLOCK_DEFAULT, ...EXTRA_CONFIGS.filter((c) => c.name.includes('@'))];
+  const grown = new Map<Configuration, number[]>(configs.map((c) => [c, []]));
+  for (let r = 0; r < rounds; r++) for (const c of r % 2 === 0 ? configs : [...configs].reverse()) grown.get(c)!.push(await idleHeap(c, n));
+  const bare = median(grown.get(BARE)!);
+  return {
+    name: `Memory held by ${n.toLocaleString('en-US')} idle keep-alive connections (${rounds} alternating rounds, medians)`,
+    rows: configs.map((c) => {
+      const g = median(grown.get(c)!);
+      return {
+        config: c.name,
+        'heap growth MB': fmt(g / 1048576, 2),
+        'KB per connection': fmt(g / 1024 / n, 2),
+        'over bare, KB per connection': c === BARE ? '' : fmt((g - bare) / 1024 / n, 2),
+      };
+    }),
+    notes: [
+      'bench/apps/mixed.js; each connection has sent one POST /order (the 25-field JSON body, a SQLite query and a file read: ' +
+        'every sink call extracts the request\'s inputs) and stays open. heap growth is the heap used after two forced GCs with the ' +
+        'connections idle, less the heap used before them. Node arms each connection\'s keep-alive timer inside the request\'s ' +
+        'async context, so under Palisade the timer carries the request\'s scope, and with it the request, the response and the ' +
+        'extracted inputs, until the connection\'s next request or its keep-alive timeout: what over bare measures. Needs ' +
+        'BENCH_CONNECTIONS open files in the app and in the runner.',
+    ],
+  };
+}
+
+if (require.main === module) runStandalone(run);
