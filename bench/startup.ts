@@ -39,7 +39,13 @@ function probe(config: Configuration): Promise<Sample> {
       if (m === null || sample !== undefined) return;
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
       // Anonymous pages are the process's own; the rest of RSS is mapped from files (the node binary's code), shared.
-      const rollup = fs.readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8');
+      // Linux only: elsewhere the column reads n/a.
+      let rollup = '';
+      try {
+        rollup = fs.readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8');
+      } catch {
+        /* no /proc */
+      }
       const anon = Number(/^Anonymous:\s+(\d+)/m.exec(rollup)?.[1] ?? NaN) * 1024;
       sample = { wallMs, anon, ...(JSON.parse(m[1]!) as Omit<Sample, 'wallMs' | 'anon'>) };
       child.kill('SIGTERM');
