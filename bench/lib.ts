@@ -169,8 +169,12 @@ export function nsPerCall(fn: () => void, iterations: number, rounds = 7): numbe
 /** `node dist/bench/<file>.js`: run one suite alone and print its table. */
 export function runStandalone(run: () => Promise<BenchResult>): void {
   run().then(
-    (r) => process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`),
+    (r) => {
+      fs.rmSync(EVENT_LOG, { force: true }); // as bench/run.ts does: the apps' event log is this process's to remove
+      process.stdout.write(`## ${r.name}\n\nMachine: ${machine()}\n\n${markdownTable(r.rows)}\n${(r.notes ?? []).join('\n')}\n`);
+    },
     (err: unknown) => {
+      fs.rmSync(EVENT_LOG, { force: true });
       console.error(err);
       process.exit(1);
     },
