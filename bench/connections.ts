@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { orderBody } from './fixtures';
-import { BARE, BLOCK_DEFAULT, EXTRA_CONFIGS, fmt, median, ROOT, runStandalone, startBenchApp, type BenchResult, type Configuration } from './lib';
+import { BARE, BLOCK_DEFAULT, EXTRA_CONFIGS, fmt, median, ROOT, roundOrder, runStandalone, startBenchApp, type BenchResult, type Configuration } from './lib';
 import { memoryOf } from './macro';
 
 /**
@@ -60,7 +60,7 @@ export async function run(): Promise<BenchResult> {
   const rounds = Number(process.env.BENCH_CONNECTIONS_ROUNDS ?? 3);
   const configs = [BARE, BLOCK_DEFAULT, ...EXTRA_CONFIGS.filter((c) => c.name.includes('@'))];
   const grown = new Map<Configuration, number[]>(configs.map((c) => [c, []]));
-  for (let r = 0; r < rounds; r++) for (const c of r % 2 === 0 ? configs : [...configs].reverse()) grown.get(c)!.push(await idleHeap(c, n));
+  for (let r = 0; r < rounds; r++) for (const c of roundOrder(configs, r)) grown.get(c)!.push(await idleHeap(c, n));
   const bare = median(grown.get(BARE)!);
   return {
     name: `Memory held by ${n.toLocaleString('en-US')} idle keep-alive connections (${rounds} alternating rounds, medians)`,

@@ -99,12 +99,26 @@ export interface StartedApp {
   stop(): Promise<void>;
 }
 
-export async function startBenchApp(script: string, config: Configuration, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<StartedApp> {
+/** Node's arguments for a bench app under `config`: Node flags, the configuration's preloads, the script. */
+export function appArgs(script: string, config: Configuration, nodeArgs: string[] = []): string[] {
   const preloads = (config.preload ?? []).flatMap((p) => ['--require', p]);
-  const args = [...nodeArgs, ...preloads, ...(config.register ? ['--require', 'palisade/register'] : []), script];
-  const child = spawn(process.execPath, args, {
+  return [...nodeArgs, ...preloads, ...(config.register ? ['--require', 'palisade/register'] : []), script];
+}
+
+/** A bench app's environment under `config` (its events go to EVENT_LOG). */
+export function appEnv(config: Configuration, extraEnv: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PALISADE_LOG: EVENT_LOG, ...config.env, ...extraEnv };
+}
+
+/** The configurations in the order round `round` runs them: rotated, so none always runs first or after the same one. */
+export function roundOrder<T>(configs: readonly T[], round: number): T[] {
+  return configs.map((_, i) => configs[(i + round) % configs.length]!);
+}
+
+export async function startBenchApp(script: string, config: Configuration, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<StartedApp> {
+  const child = spawn(process.execPath, appArgs(script, config, nodeArgs), {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', PALISADE_LOG: EVENT_LOG, ...config.env, ...extraEnv },
+    env: appEnv(config, { PORT: '0', ...extraEnv }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

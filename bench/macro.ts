@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fmt, median, ROOT, startBenchApp, type BenchResult, type Configuration } from './lib';
+import { fmt, median, ROOT, roundOrder, startBenchApp, type BenchResult, type Configuration } from './lib';
 
 /**
  * HTTP throughput of an app bare vs under Palisade. Each configuration runs
@@ -198,7 +198,7 @@ export async function runMacro(o: MacroOptions): Promise<BenchResult> {
   const samples = new Map<string, Sample[]>();
   for (let round = 0; round < rounds; round++) {
     // Rotate the starting configuration so none always runs first (or right after a cold machine).
-    const order = configs.map((_, i) => configs[(i + round) % configs.length]!);
+    const order = roundOrder(configs, round);
     for (const config of order) {
       const mine = routes.filter((r) => !(r.except ?? []).includes(config.name));
       if (mine.length === 0) continue;

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BARE, BLOCK_DEFAULT, BLOCK_STRICT, EVENT_LOG, fmt, median, MONITOR, ROOT, runStandalone, type BenchResult, type Configuration } from './lib';
+import { appArgs, appEnv, BARE, BLOCK_DEFAULT, BLOCK_STRICT, fmt, median, MONITOR, ROOT, roundOrder, runStandalone, type BenchResult, type Configuration } from './lib';
 
 /**
  * Start-up and idle footprint: what the preload costs before the first
  * request. Each round starts bench/apps/startup.js once per configuration, in
- * alternating order, and reads how long the app took from the process's
+ * an order rotated from round to round, and reads how long the app took from the process's
  * start to listening, and its memory once idle (after two full GCs).
  * BENCH_STARTUP_ROUNDS sets the rounds (default 15).
  */
@@ -26,10 +26,9 @@ interface Sample {
 }
 
 function probe(config: Configuration): Promise<Sample> {
-  const preloads = (config.preload ?? []).flatMap((p) => ['--require', p]);
-  const args = ['--expose-gc', ...preloads, ...(config.register ? ['--require', 'palisade/register'] : []), path.join(ROOT, 'bench', 'apps', 'startup.js')];
+  const args = appArgs(path.join(ROOT, 'bench', 'apps', 'startup.js'), config, ['--expose-gc']);
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, PALISADE_LOG: EVENT_LOG, ...config.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: appEnv(config), stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolve, reject) => {
     let sample: Sample | undefined;
@@ -63,9 +62,7 @@ export async function run(): Promise<BenchResult> {
   const samples = new Map<Configuration, Sample[]>(configs.map((c) => [c, []]));
   await probe(BARE); // the first start of a session reads files from disk; keep it out
   for (let r = 0; r < rounds; r++) {
-    // Alternate the order too, so that no configuration always follows the same one.
-    const order = r % 2 === 0 ? configs : [...configs].reverse();
-    for (const c of order) samples.get(c)!.push(await probe(c));
+    for (const c of roundOrder(configs, r)) samples.get(c)!.push(await probe(c));
   }
   const med = (c: Configuration, k: keyof Sample): number => median(samples.get(c)!.map((s) => s[k]));
   const rows = configs.map((c) => {
