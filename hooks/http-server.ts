@@ -1,7 +1,8 @@
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyTapLimit, scopesEnabled } from '../lib/agent';
-import { storage, type RequestScope, type Scope } from '../lib/context';
+import { runOutsideScope, storage, type RequestScope, type Scope } from '../lib/context';
 import { isPalisadeBlockedError } from '../lib/errors';
 import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 
@@ -108,8 +109,33 @@ function answer403(res: ServerResponse, err: { eventId?: string }): void {
   res.end(body);
 }
 
+type TimedSocket = net.Socket & { server?: unknown; _httpMessage?: unknown };
+
+function setTimeoutOutside(setTimeout: (this: net.Socket, ms: number) => net.Socket, socket: net.Socket, ms: number): net.Socket {
+  return setTimeout.call(socket, ms);
+}
+
+/**
+ * When a response finishes, Node arms the connection's keep-alive timer (`socket.setTimeout(keepAliveTimeout)`
+ * in `resOnFinish`) from inside the request's async context, so the new Timeout carries the request's scope:
+ * the request, the response and its extracted inputs stay alive for as long as the connection idles, ~11 KB
+ * per idle keep-alive connection (docs/performance.md, session 23), and every scavenge under load copies them.
+ * That timer belongs to the connection, not to the request, so it is armed with no scope. Only that call is
+ * taken: a server socket with no response attached, and no callback given; a timeout an app sets while its
+ * response is still open keeps the scope.
+ */
+function patchSocketTimeout(): void {
+  wrap(net.Socket.prototype, 'setTimeout', (orig) => function setTimeout(this: TimedSocket, ms: unknown) {
+    if (arguments.length !== 1 || this._httpMessage !== null || !this.server || storage.getStore() === undefined) {
+      return Reflect.apply(orig, this, arguments) as net.Socket;
+    }
+    return runOutsideScope(setTimeoutOutside, orig as (this: net.Socket, ms: number) => net.Socket, this, ms as number);
+  });
+}
+
 function patchServer(proto: { emit: (...a: unknown[]) => boolean }): void {
   installRequestEmit();
+  patchSocketTimeout();
   wrap(proto, 'emit', (orig) => function emit(this: unknown, event: unknown, req: unknown, res: unknown) {
     if (event !== 'request' || arguments.length !== 3) return Reflect.apply(orig, this, arguments) as boolean;
     if (!scopesEnabled()) return (orig as Emit).call(this, event, req, res);
@@ -137,6 +163,7 @@ export const httpServerHook: HookDefinition = {
   },
   unpatch(exports) {
     unwrap((exports as typeof http).Server.prototype, 'emit');
+    unwrap(net.Socket.prototype, 'setTimeout');
     uninstallRequestEmit();
   },
 };

@@ -113,6 +113,15 @@ export function runFsNested<A extends unknown[], R>(fn: (...args: A) => R, ...ar
   return storage.run(frame, fn, ...args);
 }
 
+/**
+ * Run `fn` with no scope: for what belongs to a connection rather than to the request that happens to be
+ * running (hooks/http-server.ts, the keep-alive timer). `storage.exit` would do it too, but on Node 20 it
+ * disables the storage, and with it the async hook, for the length of the call.
+ */
+export function runOutsideScope<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+  return storage.run(undefined as unknown as Scope, fn, ...args);
+}
+
 export function runInScope<T>(scope: Scope, fn: () => T): T {
   return storage.run(scope, fn);
 }
