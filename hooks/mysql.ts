@@ -3,7 +3,7 @@ import { callbackLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { dbIdentity, lastFunction, noop, sqlOperation, textOf } from './sql-common';
+import { bindCallbacks, callBound, dbIdentity, lastFunction, noop, sqlOperation, textOf } from './sql-common';
 
 /**
  * mysql → sql.query. The package loads its classes lazily, so the hook
@@ -86,10 +86,18 @@ function patchPoolLike(proto: object, builder: (self: never, args: unknown[]) =>
   wrap(proto, 'query', (orig) => function query(this: never, ...args: unknown[]) {
     const err = check('sql.query', builder, this, args);
     if (err !== undefined) return blockedQuery(args, err);
-    const q = orig.apply(this, args);
+    const q = callBound(orig, this, args);
     // The pool hands this same Query to a connection on a later tick.
     if (q !== null && typeof q === 'object') judgedByPool.add(q);
     return q;
+  });
+}
+
+/** A pool hands a connection over from whichever request released one when it is full. */
+function patchGetConnection(proto: object): void {
+  wrap(proto, 'getConnection', (orig) => function getConnection(this: unknown, ...args: unknown[]) {
+    bindCallbacks(args);
+    return orig.apply(this, args);
   });
 }
 
@@ -109,12 +117,14 @@ function patchClass(exports: unknown): void {
       const first = args[0];
       if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
       const err = check('sql.query', buildConnection, this, args);
-      return err === undefined ? orig.apply(this, args) : blockedQuery(args, err);
+      return err === undefined ? callBound(orig, this, args) : blockedQuery(args, err);
     });
   } else if (has(proto, 'acquireConnection')) {
     patchPoolLike(proto, buildPool);
+    patchGetConnection(proto);
   } else if (has(proto, '_getClusterNode')) {
     patchPoolLike(proto, buildNamespace);
+    patchGetConnection(proto);
   }
 }
 
@@ -127,6 +137,8 @@ export const mysqlHook: HookDefinition = {
     return exports;
   },
   unpatch(exports) {
-    if (typeof exports === 'function') unwrap((exports as unknown as Ctor).prototype, 'query');
+    if (typeof exports !== 'function') return;
+    unwrap((exports as unknown as Ctor).prototype, 'query');
+    unwrap((exports as unknown as Ctor).prototype, 'getConnection');
   },
 };

@@ -3,7 +3,7 @@ import { callbackLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { dbIdentity, lastFunction, ownerOf, sqlOperation, textOf, type Callback } from './sql-common';
+import { bindCallbacks, callBound, dbIdentity, lastFunction, ownerOf, sqlOperation, textOf, type Callback } from './sql-common';
 
 /**
  * mysql2 → sql.query: `query`, `execute` and `prepare` of connections
@@ -101,16 +101,16 @@ const connectionWrappers: Record<string, (orig: (...a: unknown[]) => unknown) =>
   query: (orig) => function query(this: Mysql2Connection, ...args: unknown[]) {
     if (isObject(args[0]) && judgedByPool.delete(args[0])) return orig.apply(this, args);
     const err = check('sql.query', build.query, this, args);
-    return err === undefined ? orig.apply(this, args) : blockedCommand(args, err, this.config);
+    return err === undefined ? callBound(orig, this, args) : blockedCommand(args, err, this.config);
   },
   execute: (orig) => function execute(this: Mysql2Connection, ...args: unknown[]) {
     if (isObject(args[0]) && judgedByPool.delete(args[0])) return orig.apply(this, args);
     const err = check('sql.query', build.execute, this, args);
-    return err === undefined ? orig.apply(this, args) : blockedCommand(args, err, this.config);
+    return err === undefined ? callBound(orig, this, args) : blockedCommand(args, err, this.config);
   },
   prepare: (orig) => function prepare(this: Mysql2Connection, ...args: unknown[]) {
     const err = check('sql.query', build.prepare, this, args);
-    return err === undefined ? orig.apply(this, args) : blockedPrepare(args, err);
+    return err === undefined ? callBound(orig, this, args) : blockedPrepare(args, err);
   },
 };
 
@@ -118,9 +118,14 @@ const poolWrappers: Record<string, (orig: (...a: unknown[]) => unknown) => (...a
   query: (orig) => function query(this: Mysql2Pool, ...args: unknown[]) {
     const err = check('sql.query', build.poolQuery, this, args);
     if (err !== undefined) return blockedCommand(args, err, this.config?.connectionConfig);
-    const q = orig.apply(this, args);
+    const q = callBound(orig, this, args);
     if (isObject(q)) judgedByPool.add(q);
     return q;
+  },
+  // A pool hands a connection over from whichever request released one when it is full.
+  getConnection: (orig) => function getConnection(this: Mysql2Pool, ...args: unknown[]) {
+    bindCallbacks(args);
+    return orig.apply(this, args);
   },
   execute: (orig) => function execute(this: Mysql2Pool, ...args: unknown[]) {
     const err = check('sql.query', build.poolExecute, this, args);
@@ -133,6 +138,7 @@ const poolWrappers: Record<string, (orig: (...a: unknown[]) => unknown) => (...a
     // Connection#execute treats `{ sql }` exactly like `sql`; the object gives the pool's call an identity to mark.
     if (typeof args[0] === 'string') args[0] = { sql: args[0] };
     if (isObject(args[0])) judgedByPool.add(args[0]);
+    bindCallbacks(args);
     return orig.apply(this, args);
   },
 };

@@ -3,7 +3,7 @@ import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { dbIdentity, noop, ownerOf, sqlOperation, type Callback } from './sql-common';
+import { bindCallbacks, bindEvents, dbIdentity, noop, ownerOf, sqlOperation, type Callback } from './sql-common';
 
 /**
  * pg → sql.query, judged where the app called: `Client.prototype.query`
@@ -164,6 +164,19 @@ function markJudged(args: unknown[]): void {
   mark[kJudged] = true;
 }
 
+/**
+ * The query's callbacks, its config's `callback` and a Submittable's events, run in the caller's context:
+ * pg calls them from the connection's socket, whose context is the request that opened the connection.
+ */
+function bindQuery(args: unknown[]): void {
+  bindCallbacks(args);
+  const first = args[0];
+  if (first !== null && typeof first === 'object') bindEvents(first, 'callback');
+}
+
+/** Set while pg-pool's query runs: the `connect` it makes for itself calls back into code bound already. */
+let inPoolQuery = false;
+
 type PgExports = { Client?: { prototype: object }; Pool?: { prototype: object } };
 
 function targets(exports: unknown): { client?: object; pool?: object } {
@@ -183,16 +196,32 @@ export const pgHook: HookDefinition = {
         const second = args[1];
         if (typeof first === 'string' && Array.isArray(second) && (second as MarkedValues)[kJudged] === true) return orig.apply(this, args);
         const err = check('sql.query', buildClient, this, args);
-        return err === undefined ? orig.apply(this, args) : blockClientQuery(this, args, err);
+        if (err !== undefined) return blockClientQuery(this, args, err);
+        bindQuery(args);
+        return orig.apply(this, args);
       });
     }
     if (pool !== undefined) {
       wrap(pool, 'query', (orig) => function query(this: PgPool, ...args: unknown[]) {
         const err = check('sql.query', buildPool, this, args);
         if (err !== undefined) return blockPoolQuery(args, err);
+        bindQuery(args);
         // Marked even when nothing was judged (outside any scope): the client call may run later in
         // another request's async context (the pool queues), where it must not be judged against that request.
         markJudged(args);
+        inPoolQuery = true;
+        try {
+          return orig.apply(this, args);
+        } finally {
+          inPoolQuery = false;
+        }
+      });
+    }
+    const connect = ownerOf((exports as PgExports).Pool?.prototype, 'connect');
+    if (connect !== undefined) {
+      // A checked-out client is handed over from whichever request released one when the pool is full.
+      wrap(connect, 'connect', (orig) => function connect(this: PgPool, ...args: unknown[]) {
+        if (!inPoolQuery) bindCallbacks(args);
         return orig.apply(this, args);
       });
     }
@@ -202,5 +231,7 @@ export const pgHook: HookDefinition = {
     const { client, pool } = targets(exports);
     if (client !== undefined) unwrap(client, 'query');
     if (pool !== undefined) unwrap(pool, 'query');
+    const connect = ownerOf((exports as PgExports).Pool?.prototype, 'connect');
+    if (connect !== undefined) unwrap(connect, 'connect');
   },
 };

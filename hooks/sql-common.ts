@@ -1,3 +1,4 @@
+import { inCallerContext } from '../lib/context';
 import type { SqlDialect, SqlOperation } from '../lib/types';
 
 /**
@@ -65,4 +66,33 @@ export function ownerOf(proto: object | null | undefined, name: string): object 
 
 export function noop(): void {
   /* keeps an 'error' emission on a blocked query from crashing an app that did not listen */
+}
+
+/**
+ * The call's callbacks, run in the caller's async context (lib/context.ts, `inCallerContext`): a driver calls
+ * them from a pooled connection's socket, whose context is the request that opened the connection.
+ */
+export function bindCallbacks(args: unknown[]): void {
+  for (let i = 0; i < args.length; i++) if (typeof args[i] === 'function') args[i] = inCallerContext(args[i]);
+}
+
+/** A query object's events (rows, fields, end, error) and its stored callback, emitted in the caller's context. */
+export function bindEvents(q: unknown, callbackKey?: string): void {
+  if (q === null || typeof q !== 'object') return;
+  const o = q as Record<string, unknown>;
+  try {
+    // Rebound: the object may be the app's, reused for another request.
+    if (typeof o.emit === 'function') o.emit = inCallerContext(o.emit, true);
+    if (callbackKey !== undefined && typeof o[callbackKey] === 'function') o[callbackKey] = inCallerContext(o[callbackKey], true);
+  } catch {
+    // A frozen query object keeps its own context: the query itself must still run.
+  }
+}
+
+/** A mysql or mysql2 query run with its callbacks bound, and the query (or command) object it returns. */
+export function callBound(orig: (...a: unknown[]) => unknown, self: unknown, args: unknown[]): unknown {
+  bindCallbacks(args);
+  const q = orig.apply(self, args);
+  bindEvents(q);
+  return q;
 }

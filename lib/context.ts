@@ -122,6 +122,32 @@ export function runOutsideScope<A extends unknown[], R>(fn: (...args: A) => R, .
   return storage.run(undefined as unknown as Scope, fn, ...args);
 }
 
+const kUnbound = Symbol('palisade.unbound');
+type Bindable = ((this: unknown, ...args: unknown[]) => unknown) & { [kUnbound]?: Bindable };
+
+/**
+ * `fn`, to run in the async context current now rather than in the one it is called from. Database drivers
+ * call back from their connection's socket, and a socket keeps the context it was opened in: a pooled
+ * connection's callbacks and query events would run in the request that happened to open it, for as long as
+ * the pool keeps it, and a sink reached from them would be judged against that request's inputs.
+ *
+ * A function bound here before keeps its binding (a driver passing the app's callback on from a later
+ * callback of its own), unless `rebind`: then it is bound afresh from its original, not wrapped twice (a
+ * callback stored on a config object the app reuses for another request).
+ */
+export function inCallerContext<F>(fn: F, rebind = false): F {
+  if (typeof fn !== 'function') return fn;
+  const previous = (fn as Bindable)[kUnbound];
+  if (previous !== undefined && !rebind) return fn;
+  const original = previous ?? (fn as Bindable);
+  const store = storage.getStore();
+  const bound = function (this: unknown): unknown {
+    return storage.run(store as Scope, Reflect.apply, original, this, arguments);
+  } as Bindable;
+  bound[kUnbound] = original;
+  return bound as F;
+}
+
 export function runInScope<T>(scope: Scope, fn: () => T): T {
   return storage.run(scope, fn);
 }
