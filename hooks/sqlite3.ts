@@ -3,7 +3,7 @@ import { callbackLater, emitErrorLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { lastFunction, sqlOperation, type Callback } from './sql-common';
+import { bindCallbacks, lastFunction, sqlOperation, type Callback } from './sql-common';
 
 /**
  * sqlite3 → sql.query: `Database#run/get/all/each/map/exec/prepare`, where
@@ -95,7 +95,14 @@ function block(db: Db, fn: Method, args: unknown[], err: PalisadeBlockedError): 
   return db;
 }
 
-type Sqlite3 = { Database?: { prototype: object } };
+type Sqlite3 = { Database?: { prototype: object }; Statement?: { prototype: object } };
+
+/**
+ * Statement methods take callbacks too, and are not judged (the SQL was, at prepare). On Node 24 sqlite3's
+ * callbacks come back with no async context at all (Node 20 keeps the caller's), so a sink in them would go
+ * unjudged: they are bound to the caller's context, as the Database methods' are.
+ */
+const STATEMENT_METHODS = ['bind', 'run', 'get', 'all', 'each', 'map', 'reset', 'finalize'] as const;
 
 export const sqlite3Hook: HookDefinition = {
   module: 'sqlite3',
@@ -107,13 +114,26 @@ export const sqlite3Hook: HookDefinition = {
       const b = build[fn];
       wrap(proto, fn, (orig) => function (this: Db, ...args: unknown[]) {
         const err = check('sql.query', b, this, args);
-        return err === undefined ? orig.apply(this, args) : block(this, fn, args, err);
+        if (err !== undefined) return block(this, fn, args, err);
+        bindCallbacks(args);
+        return orig.apply(this, args);
       });
+    }
+    const stmt = (exports as Sqlite3).Statement?.prototype;
+    if (stmt !== undefined) {
+      for (const fn of STATEMENT_METHODS) {
+        wrap(stmt, fn, (orig) => function (this: unknown, ...args: unknown[]) {
+          bindCallbacks(args);
+          return orig.apply(this, args);
+        });
+      }
     }
     return exports;
   },
   unpatch(exports) {
     const proto = (exports as Sqlite3).Database?.prototype;
     if (proto !== undefined) for (const fn of METHODS) unwrap(proto, fn);
+    const stmt = (exports as Sqlite3).Statement?.prototype;
+    if (stmt !== undefined) for (const fn of STATEMENT_METHODS) unwrap(stmt, fn);
   },
 };

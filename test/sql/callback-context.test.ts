@@ -48,7 +48,7 @@ t.test('driver callbacks and query events run in the request that made the query
   });
   t.equal(out.status, 0, out.stderr);
   const results = JSON.parse(out.stdout.trim().split('\n').pop()!) as Record<string, [Result, Result]>;
-  t.equal(Object.keys(results).length, 1 + (withPg ? 4 : 0) + (withMysql ? 4 : 0), 'every case ran');
+  t.equal(Object.keys(results).length, 2 + (withPg ? 4 : 0) + (withMysql ? 4 : 0), 'every case ran');
   for (const [name, [first, second]] of Object.entries(results)) {
     t.equal(first.scope, first.url, `${name}: the first request's callback ran in its own scope`);
     t.equal(first.outcome, 'read', `${name}: the first request read its file`);
