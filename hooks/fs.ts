@@ -1,9 +1,8 @@
 import type * as FS from 'node:fs';
-import { AsyncResource } from 'node:async_hooks';
 import { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { shouldInspectEither } from '../lib/agent';
-import { currentFrame, runFsNested } from '../lib/context';
+import { currentFrame, inCallerContext, runFsNested } from '../lib/context';
 import { check, isPalisadeWrapper, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
@@ -130,7 +129,7 @@ function runInner(orig: AnyFn, self: unknown, args: ArrayLike<unknown>): unknown
  */
 function runNested(orig: AnyFn, self: unknown, args: ArrayLike<unknown>, cbIndex: number): unknown {
   const a = Array.prototype.slice.call(args) as unknown[];
-  if (cbIndex >= 0) a[cbIndex] = AsyncResource.bind(a[cbIndex] as Cb);
+  if (cbIndex >= 0) a[cbIndex] = inCallerContext(a[cbIndex]);
   return runFsNested(runInner, orig, self, a);
 }
 

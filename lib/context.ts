@@ -126,7 +126,9 @@ const kUnbound = Symbol('palisade.unbound');
 type Bindable = ((this: unknown, ...args: unknown[]) => unknown) & { [kUnbound]?: Bindable };
 
 /**
- * `fn`, to run in the async context current now rather than in the one it is called from. Database drivers
+ * `fn`, to run in the async context current now rather than in the one it is called from: the app's callback
+ * of an fs call that Palisade runs under its "already judged" marker (hooks/fs.ts), and database callbacks.
+ * Only Palisade's own storage is switched, which is all either needs, without an AsyncResource per call. Drivers
  * call back from their connection's socket, and a socket keeps the context it was opened in: a pooled
  * connection's callbacks and query events would run in the request that happened to open it, for as long as
  * the pool keeps it, and a sink reached from them would be judged against that request's inputs.
