@@ -1,11 +1,12 @@
 import { hostSpan } from '../lib/detectors/ssrf';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import { policyRestricts, shouldInspect } from '../lib/agent';
+import { callerNow, policyRestricts, shouldInspect } from '../lib/agent';
 import { currentFrame, currentScope, runWithEgress, storage, type Scope } from '../lib/context';
 import { INTERNAL_CLASSES, classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
 import { isPalisadeBlockedError, type PalisadeBlockedError } from '../lib/errors';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { check, checkAs, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import type { FirstLook } from '../lib/stack';
 import { installOutsideRequestDetector } from '../lib/outside-request';
 import type { NetOperation, NetResource } from '../lib/types';
 
@@ -274,6 +275,8 @@ interface ConnectInfo {
   tls: boolean;
   ctx: EgressContext | undefined;
   scope: Scope | undefined;
+  /** Who called connect(), for a connect judged when its lookup answers (no frame of the caller's is left then). */
+  caller?: FirstLook;
 }
 
 type LookupCb = (err: Error | null, address?: unknown, family?: unknown) => void;
@@ -327,7 +330,7 @@ function alreadyJudged(c: ConnectInfo, address: string): boolean {
 
 function judge(c: ConnectInfo, address: string): PalisadeBlockedError | undefined {
   if (alreadyJudged(c, address)) return undefined;
-  return check('net.connect', connectOp, c, address);
+  return c.caller !== undefined ? checkAs('net.connect', connectOp, c, address, c.caller) : check('net.connect', connectOp, c, address);
 }
 
 /** Judge in the scope the connect() call was made in, whatever context a custom lookup calls back in. */
@@ -446,6 +449,9 @@ function connectWrapper(tlsSocket: (s: unknown) => boolean): (orig: AnyFn) => An
         return withOptions(orig, this, ca, { ...ca.opts, host: BLOCKED_HOST, lookup: failingLookup(err) });
       }
       const inner = typeof ca.opts.lookup === 'function' ? (ca.opts.lookup as LookupFn) : undefined;
+      // The connect is judged when the lookup answers, from Node's frames alone: who called is read now.
+      const caller = callerNow('net.connect', connect);
+      if (caller !== undefined) info.caller = caller;
       return withOptions(orig, this, ca, { ...ca.opts, lookup: judgingLookup(info, inner) });
     };
 }

@@ -8,7 +8,7 @@ import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { inputsOf, nonWordInputsOf } from './taint';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
-import { callerFrom, callerPackage, captureFrames, firstLookDepth, isBuiltinTransparent, type FirstLook, type Frame } from './stack';
+import { callerFrom, callerPackage, captureFrames, decidedLook, firstLookDepth, isBuiltinTransparent, type FirstLook, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
 
 /**
@@ -223,6 +223,23 @@ export function callerLookDepth(name: OperationName): number {
   const policy = state?.policy;
   if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return 0;
   return firstLookDepth(name);
+}
+
+/**
+ * The caller of a call being made now, for a check that will run later in a callback of Node's, where no
+ * frame of the caller's is left on the stack (`checkAs` in hooking.ts). Undefined when the policy's verdict
+ * for `name` cannot depend on the package. `anchor` is the hook's wrapper, on the stack now.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function callerNow(name: OperationName, anchor: Function): FirstLook | undefined {
+  const policy = state?.policy;
+  if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return undefined;
+  try {
+    return decidedLook(callerPackage(policy.transparentPackages, anchor, name));
+  } catch (err) {
+    internalError(err);
+    return undefined;
+  }
 }
 
 function runDetector(op: Operation, scope: Scope): Finding | undefined {

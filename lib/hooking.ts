@@ -144,6 +144,30 @@ export function check(
   return inspect(op, caller, scope);
 }
 
+/**
+ * `check` for a call that runs later than it was made, in a callback of Node's (net's connect, judged when
+ * its lookup answers): `caller` is who made it, found then (`callerNow` in agent.ts), as the stack here
+ * holds none of the caller's frames.
+ */
+export function checkAs<A, B>(
+  name: OperationName,
+  build: (a: A, b: B) => Operation | undefined,
+  a: A,
+  b: B,
+  caller: FirstLook | undefined,
+): PalisadeBlockedError | undefined {
+  const scope = inspection(name);
+  if (scope === SKIP) return undefined;
+  let op: Operation | undefined;
+  try {
+    op = build(a, b);
+  } catch (err) {
+    return internalError(err);
+  }
+  if (op === undefined) return undefined;
+  return inspect(op, caller, scope);
+}
+
 const unsupportedReported = new Set<string>();
 
 // Captured before any hook is installed: Palisade reading a package's version

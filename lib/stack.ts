@@ -157,7 +157,6 @@ export function isBuiltinTransparent(name: string): boolean {
   return TRANSPARENT.has(name) || isOpenTelemetryWrapper(name);
 }
 
-const UNDECIDED = Symbol('undecided');
 /**
  * Capture cost grows with the frame count: V8 summarises every optimised
  * frame it visits (~9 k instructions each in the realistic bench route),
@@ -196,39 +195,94 @@ function learn(key: string, need: number): void {
   }
 }
 
-const INTERNAL = Symbol('internal');
+const OWN = Symbol('palisade');
+const NODE = Symbol('node');
+const QUEUE = Symbol('task queue');
+const ADAPTER = Symbol('adapter');
+const ANONYMOUS = Symbol('anonymous');
 const APP = Symbol('app');
-/**
- * Whom each script name that call sites report belongs to: Node or Palisade
- * (INTERNAL, passed over), the application (APP) or a package. An app calls
- * its sinks from a few files, and V8 hands out the same name string for a
- * script each time, so one map lookup replaces the prefix tests and the
- * package lookup per site.
- */
-const siteOwners = new Map<string, string | typeof INTERNAL | typeof APP>();
+type SiteOwner = string | typeof OWN | typeof NODE | typeof QUEUE | typeof ADAPTER | typeof ANONYMOUS | typeof APP;
 
-function ownerOfSite(site: NodeJS.CallSite): string | typeof INTERNAL | typeof APP {
+/**
+ * The caller of a call that no frame of the app's or of any package's owns, and that Node's task queues
+ * (a timer, an immediate, `process.nextTick`, a promise reaction, a microtask) or code evaluated at run time
+ * (eval, `new Function`, a vm script named by no path) made: a sink function handed straight to a scheduler (`setImmediate(fs.readFile, p, cb)`,
+ * `promise.then(fs.readFileSync)`) runs so, whoever scheduled it. It is judged as a package that no scope
+ * names: only `*` package scopes apply to it. Not a valid npm name, so it cannot be mistaken for one.
+ */
+export const UNKNOWN_CALLER = '(unknown)';
+
+/** The modules whose frames alone run a callback taken from a task queue. */
+const QUEUE_MODULES: ReadonlySet<string> = new Set(['node:internal/timers', 'node:internal/process/task_queues']);
+/**
+ * Node's modules that only pass a call on (`util.promisify`, `AsyncResource.bind`, an emitter's `emit`): whoever
+ * called them decides, so `promise.then(util.promisify(fs.readFile))` is as handed off as the sink itself.
+ */
+const ADAPTER_MODULES: ReadonlySet<string> = new Set(['node:internal/util', 'node:async_hooks', 'node:events']);
+
+/**
+ * Whom each script name that call sites report belongs to: Palisade (OWN), Node (NODE, QUEUE for its task
+ * queues, ADAPTER for what only passes a call on, as V8's builtins do), code evaluated at run time (ANONYMOUS),
+ * the application (APP) or a package. All but the last two are passed over. An app calls its sinks from a few
+ * files, and V8 hands out the same name string for a script each time, so one map lookup replaces the prefix
+ * tests and the package lookup per site.
+ */
+const siteOwners = new Map<string, SiteOwner>();
+
+function ownerOfSite(site: NodeJS.CallSite): SiteOwner {
   const name = site.getFileName() ?? '';
+  // No script: eval or `new Function` code, or a builtin (`Array.prototype.map`, the Promise constructor).
+  if (name === '') return site.isEval() ? ANONYMOUS : ADAPTER;
   let owner = siteOwners.get(name);
   if (owner === undefined) {
     const file = fileOf(site);
-    owner = file === '' || isInternal(file) ? INTERNAL : (packageOfFile(file) ?? APP);
+    if (file === '[eval]' || file === '[stdin]') owner = APP; // `node -e` and a script piped to node: the main script
+    else if (file.startsWith(ownRootSep) && isOwnFile(file)) owner = OWN;
+    else if (QUEUE_MODULES.has(file)) owner = QUEUE;
+    else if (ADAPTER_MODULES.has(file)) owner = ADAPTER;
+    else if (file.startsWith('node:') || file.startsWith('internal/')) owner = NODE;
+    else if (!path.isAbsolute(file)) owner = ANONYMOUS;
+    else owner = packageOfFile(file) ?? APP;
     if (siteOwners.size >= MAX_CACHE) siteOwners.clear();
     siteOwners.set(name, owner);
   }
   return owner;
 }
 
-/** The deciding site: its index (for learning the first look) and its owner. */
-function attributeSites(sites: readonly NodeJS.CallSite[], transparent: PackageNames | undefined): { at: number; pkg: string | undefined } | typeof UNDECIDED {
+/** No site decided, and the call is Node's own follow-up of an earlier call, or a transparent package's: the app's. */
+const FOLLOW_UP = Symbol('follow-up');
+/** No site decided, and below Palisade's frames are a task queue's, evaluated code, or nothing: UNKNOWN_CALLER's. */
+const HANDED_OFF = Symbol('handed off');
+
+/**
+ * The deciding site (its index, for learning the first look, and its owner), else which kind of undecided
+ * stack this is, judged by the first site below Palisade's own.
+ */
+function attributeSites(
+  sites: readonly NodeJS.CallSite[],
+  transparent: PackageNames | undefined,
+): { at: number; pkg: string | undefined } | typeof FOLLOW_UP | typeof HANDED_OFF {
+  let undecided: typeof FOLLOW_UP | typeof HANDED_OFF | undefined;
   for (let i = 0; i < sites.length; i++) {
-    const owner = ownerOfSite(sites[i]!);
-    if (owner === INTERNAL) continue;
+    const site = sites[i]!;
+    const owner = ownerOfSite(site);
+    if (owner === OWN || owner === ADAPTER) continue;
+    if (owner === NODE || owner === QUEUE || owner === ANONYMOUS) {
+      undecided ??= owner === NODE ? FOLLOW_UP : HANDED_OFF;
+      continue;
+    }
+    // An async frame (`at async f`, below the real ones) is a function awaiting the promise this call's job
+    // belongs to: who waits for the result, not who made the call. A sink chained with `.then(fs.readFileSync)`
+    // in a package whose promise the app awaits shows only the app's.
+    if (site.isAsync()) continue;
     if (owner === APP) return { at: i, pkg: undefined };
-    if (transparent?.has(owner)) continue;
+    if (transparent?.has(owner)) {
+      undecided = FOLLOW_UP;
+      continue;
+    }
     return { at: i, pkg: owner };
   }
-  return UNDECIDED;
+  return undecided ?? HANDED_OFF;
 }
 
 /**
@@ -242,6 +296,8 @@ export interface FirstLook {
   readonly sites: NodeJS.CallSite[];
   readonly look: number;
   readonly anchor: AnyFunction;
+  /** The caller, already found where the call was made (`decidedLook`): a check judged later, in a callback. */
+  readonly decided?: { readonly pkg: string | undefined };
 }
 
 /** How deep the first look for `key` (the operation) reaches: as deep as its callers were recently found. */
@@ -253,6 +309,14 @@ export function lookFrom(stack: unknown, look: number, anchor: AnyFunction): Fir
   return { sites: Array.isArray(stack) ? (stack as NodeJS.CallSite[]) : [], look, anchor };
 }
 
+/**
+ * A caller found when the call was made, for a check that runs later in a callback of Node's, whose stack
+ * holds no frame of the caller's (net's connect, judged when its DNS lookup answers).
+ */
+export function decidedLook(pkg: string | undefined): FirstLook {
+  return { sites: [], look: 0, anchor: decidedLook, decided: { pkg } };
+}
+
 /** The `Error.prepareStackTrace` under which `holder.stack` is the call sites. */
 export const structuredStack = structured;
 
@@ -261,7 +325,9 @@ export const structuredStack = structured;
  * that calls a package's callback-taking API still owns its own callback, and
  * a package that calls `fetch` owns that fetch. `transparent` packages (HTTP
  * clients, ORMs, drivers that only carry out what their caller asked) are
- * skipped so the call is attributed to whoever used them.
+ * skipped so the call is attributed to whoever used them. A sink run
+ * straight from one of Node's task queues, with no such frame, is
+ * UNKNOWN_CALLER's; Node's own follow-up of an earlier call is the app's.
  *
  * Frames are not built: call sites are read only until the owner is known.
  * The first look (`FirstLook`, below `anchor`, Palisade's entry point) is as
@@ -269,6 +335,7 @@ export const structuredStack = structured;
  * is read again, longer, only when those sites do not decide.
  */
 export function callerFrom(first: FirstLook, transparent: PackageNames | undefined, key: string): string | undefined {
+  if (first.decided !== undefined) return first.decided.pkg;
   const anchor = first.anchor;
   let { sites, look } = first;
   let from = anchor;
@@ -279,13 +346,15 @@ export function callerFrom(first: FirstLook, transparent: PackageNames | undefin
       sites = callSites(look, from);
     }
     const r = attributeSites(sites, transparent);
-    if (r !== UNDECIDED) {
+    if (typeof r === 'object') {
       if (from === anchor) learn(key, Math.min(r.at + 1, LOOKS[1]!));
       return r.pkg;
     }
-    if (sites.length < look) return undefined; // that was the whole stack
     const next = LOOKS.find((l) => l > look);
-    if (next === undefined) return undefined;
+    // No frame decided in the whole stack (or as much as is read). A call Node or a transparent package makes
+    // on its own (an agent's queued request connecting, a pool reconnecting) follows up the app's earlier
+    // call and stays the app's; a sink run straight from a task queue says nothing of who scheduled it.
+    if (sites.length < look || next === undefined) return r === FOLLOW_UP ? undefined : UNKNOWN_CALLER;
     look = next;
     sites = callSites(look, from);
   }

@@ -6,6 +6,7 @@ import { evaluate } from '../policy/evaluate';
 import { findPolicyFile, loadPolicyFile } from '../policy/load';
 import { effectiveMode, parseMode } from '../policy/mode';
 import type { EvalContext, PolicyVerdict } from '../policy/types';
+import { UNKNOWN_CALLER } from '../stack';
 
 export const EXPLAIN_HELP = `Usage:
   palisade explain [--policy P] [options] <operation> <resource...>
@@ -24,7 +25,8 @@ Operations and resources:
 
 Options:
   --policy P         policy file (default: $PALISADE_POLICY, else ./palisade.yaml)
-  --package NAME     the call is attributed to this npm package (default: application code)
+  --package NAME     the call is attributed to this npm package (default: application code;
+                     "(unknown)": a sink run straight from a Node task queue, as events name it)
   --route "GET /x"   the request's method and route template
   --path /x/1        the request's concrete path
   --cwd DIR          working directory for relative paths (default: .)
@@ -202,7 +204,10 @@ function render(file: string, policyMode: Mode, op: Operation, ctx: EvalContext,
   const lines: string[] = [];
   lines.push(`policy:     ${file} (mode ${policyMode})`);
   lines.push(`operation:  ${op.name} ${describeOp(op)}`);
-  lines.push(`caller:     ${ctx.package !== undefined ? `package ${ctx.package}` : 'application code'}`);
+  const caller = ctx.package === undefined ? 'application code'
+    : ctx.package === UNKNOWN_CALLER ? 'unknown (no app or package frame on the stack; only "*" package scopes apply)'
+    : `package ${ctx.package}`;
+  lines.push(`caller:     ${caller}`);
   if (ctx.method !== undefined || ctx.route !== undefined || ctx.path !== undefined) {
     lines.push(`request:    ${ctx.method ?? '*'} ${ctx.route ?? ctx.path ?? ''}`);
   }

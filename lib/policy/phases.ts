@@ -6,6 +6,7 @@ import type { SpawnSubject } from './rules-spawn';
 import type { SqlSubject } from './rules-sql';
 import type { AnyRule, CompiledException, Scope, Section, Subject } from './scope';
 import type { EvalContext, ExplainStep, PolicyVerdict } from './types';
+import { UNKNOWN_CALLER } from '../stack';
 
 /**
  * The two phases of a decision (deny rules, then allow lists and defaults)
@@ -38,6 +39,11 @@ export function describe(op: OperationName, s: Subject): string {
     default:
       return `code evaluation via ${(s as { via: string }).via}`;
   }
+}
+
+/** How a reason names the caller: a package, or a call no frame on the stack owns (lib/stack.ts, UNKNOWN_CALLER). */
+function callerLabel(pkg: string): string {
+  return pkg === UNKNOWN_CALLER ? 'a call with no app or package frame on its stack' : `package ${pkg}`;
 }
 
 export function routesFor(policy: Policy, ctx: EvalContext): readonly Scope[] {
@@ -140,7 +146,7 @@ export function allowPhase(
     if (inherits) return run(sec);
     if (trace) {
       trace.push({ ruleId: sec.id, scope: sec.scope, effect: 'allow', matched: false, at: sec.at,
-        why: `${prefix}not applicable: package ${pkg} does not inherit the app's allows` });
+        why: `${prefix}not applicable: ${callerLabel(pkg!)} does not inherit the app's allows` });
     }
     return false;
   };
@@ -172,7 +178,7 @@ export function allowPhase(
     }
   }
 
-  if (pkg !== undefined && op === 'fs.read' && declared) {
+  if (pkg !== undefined && pkg !== UNKNOWN_CALLER && op === 'fs.read' && declared) {
     const f = s as FsSubject;
     const mine = `/node_modules/${pkg}/`;
     const hit = f.real.includes(mine);
@@ -192,11 +198,15 @@ export function allowPhase(
   let v: PolicyVerdict;
   if (pkgSection !== undefined) {
     v = { decision: 'deny', ruleId: pkgSection.id, scope: pkgSection.scope, mode: pkgSection.mode,
-      reason: `${prefix}${what} is not in ${pkgSection.id} (package ${pkg})` };
+      reason: `${prefix}${what} is not in ${pkgSection.id} (${callerLabel(pkg!)})` };
   } else if (!inherits) {
     const explicit = pkgs.find((p) => p.modeExplicit);
     v = { decision: 'deny', ruleId: appSection!.id, scope: `package:${pkg}`, mode: explicit?.mode ?? appSection!.mode,
-      reason: `${prefix}package ${pkg} has no ${op} grant for ${what} (packages do not inherit the app's allows; grant it under packages.${pkg}.allow or set inherit: true)` };
+      reason: pkg === UNKNOWN_CALLER
+        ? `${prefix}${what}: the call has no app or package frame on its stack (a sink function handed straight to a Node ` +
+          `scheduler, as in setImmediate(fs.readFile, …)), so it gets only the grants of packages."*"; call the sink ` +
+          'from a function of your own'
+        : `${prefix}package ${pkg} has no ${op} grant for ${what} (packages do not inherit the app's allows; grant it under packages.${pkg}.allow or set inherit: true)` };
   } else {
     v = { decision: 'deny', ruleId: appSection!.id, scope: appSection!.scope, mode: appSection!.mode,
       reason: `${prefix}${what} is not in any ${op} allow list in scope (${appSection!.id})` };

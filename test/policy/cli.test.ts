@@ -110,6 +110,11 @@ t.test('explain: fs, spawn and net show the rules considered and the deciding on
   t.equal(pkg.code, 1);
   t.match(pkg.out, /not applicable: package left-pad-like does not inherit/);
   t.match(pkg.out, /DENY by packages\.left-pad-like\.allow\.net\.connect \(scope package:left-pad-like\)/);
+  const unknown = run(['explain', '--policy', p, '--package', '(unknown)', 'net.connect', 'https://api.stripe.com:443']);
+  t.equal(unknown.code, 1, 'the unknown caller does not inherit the app allows either');
+  t.match(unknown.out, /caller:\s+unknown \(no app or package frame on the stack/);
+  t.match(unknown.out, /not applicable: a call with no app or package frame on its stack does not inherit/);
+  t.match(unknown.out, /decision:\s+DENY by allow\.net\.connect \(scope package:\(unknown\)\)/);
   const lo = run(['explain', '--policy', p, 'net.connect', 'localhost:8080', '--address', '127.0.0.1']);
   t.match(lo.out, /ALLOW by loopback/);
   const mon = run(['explain', '--policy', p, 'fs.read', '/etc/passwd'], { env: { PALISADE_MODE: 'monitor' } });

@@ -1,6 +1,8 @@
 import t, { type Test } from 'tap';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { callerPackage } from '../../lib/stack';
+import * as util from 'node:util';
+import { UNKNOWN_CALLER, callerPackage } from '../../lib/stack';
 
 // Package attribution reads the stack as short as it can: V8 summarises every
 // frame it visits, so a look deeper than the caller costs frames for nothing.
@@ -73,4 +75,31 @@ t.test('a short look never changes the answer: a package below transparent frame
   t.equal(attributeThrough(0, 'answer', undefined), 'relay-like');
   t.equal(attributeThrough(3, 'answer', undefined), 'relay-like');
   t.equal(attributeThrough(3, 'answer', RELAY), undefined, 'through transparent frames the app is found, past the learned look');
+});
+
+// What a stack with no app or package frame is attributed to (lib/stack.ts, UNKNOWN_CALLER). Each probe is its
+// own anchor, so the sites read start below it: with what runs it.
+t.test('a call run straight from a task queue is the unknown caller\'s', async (t) => {
+  t.equal(await Promise.resolve(RELAY).then(callerPackage), UNKNOWN_CALLER, 'a promise job');
+  const immediate = (resolve: (v: string | undefined) => void): void => resolve(callerPackage(RELAY, immediate));
+  t.equal(await new Promise<string | undefined>((resolve) => setImmediate(immediate, resolve)), UNKNOWN_CALLER, 'an immediate');
+  function callback(transparent: ReadonlySet<string>, cb: (err: null, v: string | undefined) => void): void {
+    cb(null, callerPackage(transparent, callback));
+  }
+  t.equal(await Promise.resolve(RELAY).then(util.promisify(callback)), UNKNOWN_CALLER, 'a promise job through util.promisify');
+  const evaluated = new Function('attribute', 'transparent', 'return attribute(transparent)') as (f: typeof callerPackage, r: typeof RELAY) => string | undefined;
+  t.equal(await Promise.resolve().then(evaluated.bind(null, callerPackage, RELAY)), UNKNOWN_CALLER, 'a promise job through evaluated code');
+  t.equal(evaluated(callerPackage, RELAY), undefined, 'evaluated code called from this file is the app\'s');
+});
+
+t.test('a call behind Node\'s own frames or a transparent package\'s is a follow-up: the app\'s', async (t) => {
+  const afterStat = await new Promise<string | undefined>((resolve) => {
+    const stat = (): void => resolve(callerPackage(RELAY, stat));
+    fs.stat(__filename, stat);
+  });
+  t.equal(afterStat, undefined, "node:fs's frame calling back");
+  const probe = (): string | undefined => callerPackage(RELAY, probe);
+  t.equal(await Promise.resolve().then(relay.bind(null, 1, probe)), undefined, "a transparent package's frames, from a promise job");
+  const opaque = (): string | undefined => callerPackage(undefined, opaque);
+  t.equal(await Promise.resolve().then(relay.bind(null, 1, opaque)), 'relay-like', 'the same package, not transparent, is the caller');
 });
