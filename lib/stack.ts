@@ -136,8 +136,19 @@ export interface PackageNames {
   has(name: string): boolean;
 }
 
-/** Packages that only carry out what their caller asked: calls through them are attributed to the caller. */
-const TRANSPARENT: ReadonlySet<string> = new Set(['axios', 'got', 'node-fetch', 'undici', 'knex', 'sequelize', 'typeorm', 'pg', 'pg-pool', 'mysql', 'mysql2', 'better-sqlite3', 'sqlite3', 'express', 'fastify', 'koa', 'find-my-way', 'router', 'body-parser', 'execa', 'cross-spawn']);
+/**
+ * Packages that only carry out what their caller asked: calls through them are attributed to the caller. With
+ * a client or framework come the packages that make its calls: axios requests through follow-redirects, and
+ * express serves `express.static`, `res.sendFile` and `res.download` through serve-static and send (koa's and
+ * fastify's static serving the same way, through their own).
+ */
+const TRANSPARENT: ReadonlySet<string> = new Set([
+  'axios', 'follow-redirects', 'got', 'node-fetch', 'undici',
+  'knex', 'sequelize', 'typeorm', 'pg', 'pg-pool', 'mysql', 'mysql2', 'better-sqlite3', 'sqlite3',
+  'express', 'fastify', 'koa', 'find-my-way', 'router', 'body-parser', 'send', 'serve-static',
+  'koa-send', 'koa-static', '@fastify/static', '@fastify/send',
+  'execa', 'cross-spawn',
+]);
 
 /**
  * OpenTelemetry's instrumentations wrap the functions Palisade guards (its

@@ -12,6 +12,8 @@ t.test('without a policy, the built-in transparent packages', async (t) => {
   const r = start({ mode: 'monitor', log: path.join(tmpDir(), 'events.log') });
   t.teardown(() => r.stop());
   t.equal(isTransparentPackage('pg'), true);
+  t.equal(isTransparentPackage('follow-redirects'), true, 'axios requests through it');
+  t.equal(isTransparentPackage('send'), true, "express's sendFile and static files read through it");
   t.equal(isTransparentPackage('@opentelemetry/api'), true);
   t.equal(isTransparentPackage('@opentelemetry/instrumentation'), true);
   t.equal(isTransparentPackage('@opentelemetry/instrumentation-fs'), true);
