@@ -1,7 +1,7 @@
 import { hostSpan } from '../lib/detectors/ssrf';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import { callerNow, policyRestricts, shouldInspect } from '../lib/agent';
+import { callerNow, lastCaller, policyRestricts, shouldInspect } from '../lib/agent';
 import { currentFrame, currentScope, runWithEgress, storage, type Scope } from '../lib/context';
 import { INTERNAL_CLASSES, classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
 import { isPalisadeBlockedError, type PalisadeBlockedError } from '../lib/errors';
@@ -54,6 +54,8 @@ export interface EgressContext {
   req?: { res?: { statusCode?: number } | null };
   /** Destinations already judged for this logical request (the target, redirect hops). */
   judged: Target[];
+  /** Who made the request, when the policy needed to know: its hops and sockets are judged as that caller's. */
+  caller?: FirstLook;
 }
 
 /** The outgoing request being made in this async context, if any (kept in the scope's storage: lib/context.ts). */
@@ -61,8 +63,12 @@ export function currentEgress(): EgressContext | undefined {
   return currentFrame()?.egress as EgressContext | undefined;
 }
 
+/** The context of a request `check` has just allowed (its caller, when the policy needed it, is `lastCaller`'s). */
 export function newContext(target: Target, followsRedirects: boolean): EgressContext {
-  return { target, followsRedirects, judged: [target] };
+  const ctx: EgressContext = { target, followsRedirects, judged: [target] };
+  const caller = lastCaller();
+  if (caller !== undefined) ctx.caller = caller;
+  return ctx;
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
@@ -259,7 +265,8 @@ export function judgeUndiciRequest(message: unknown): void {
     ctx.judged.push(hop);
     const chain: Target = { ...hop, rawHost: ctx.target.rawHost };
     if (ctx.target.url !== undefined) chain.url = ctx.target.url;
-    const err = check('net.connect', callOp, chain, 'undici', 'redirect');
+    // Judged from undici's frames, long after the call: as the caller that made the request.
+    const err = checkAs('net.connect', callOp, ctx.caller, chain, 'undici', 'redirect');
     if (err !== undefined && typeof request.onError === 'function') (request.onError as (e: Error) => void).call(request, err);
   } catch {
     // A throwing subscriber would surface as an uncaught exception: fail open.
@@ -330,7 +337,7 @@ function alreadyJudged(c: ConnectInfo, address: string): boolean {
 
 function judge(c: ConnectInfo, address: string): PalisadeBlockedError | undefined {
   if (alreadyJudged(c, address)) return undefined;
-  return c.caller !== undefined ? checkAs('net.connect', connectOp, c, address, c.caller) : check('net.connect', connectOp, c, address);
+  return c.caller !== undefined ? checkAs('net.connect', connectOp, c.caller, c, address, undefined) : check('net.connect', connectOp, c, address);
 }
 
 /** Judge in the scope the connect() call was made in, whatever context a custom lookup calls back in. */
@@ -442,6 +449,10 @@ function connectWrapper(tlsSocket: (s: unknown) => boolean): (orig: AnyFn) => An
         ctx: currentEgress(),
         scope: currentScope(),
       };
+      // A socket that serves a request a call-time hook judged (connectOp) is that request's caller's; a client
+      // such as fetch may open it later, from its own frames.
+      const ctx = info.ctx;
+      if (ctx?.caller !== undefined && (ctx.followsRedirects || sameTarget(info, ctx.target))) info.caller = ctx.caller;
       if (net.isIP(rawHost) !== 0) {
         // No lookup will happen: the literal is the address.
         const err = judge(info, rawHost);
@@ -450,8 +461,10 @@ function connectWrapper(tlsSocket: (s: unknown) => boolean): (orig: AnyFn) => An
       }
       const inner = typeof ca.opts.lookup === 'function' ? (ca.opts.lookup as LookupFn) : undefined;
       // The connect is judged when the lookup answers, from Node's frames alone: who called is read now.
-      const caller = callerNow('net.connect', connect);
-      if (caller !== undefined) info.caller = caller;
+      if (info.caller === undefined) {
+        const caller = callerNow('net.connect', connect);
+        if (caller !== undefined) info.caller = caller;
+      }
       return withOptions(orig, this, ca, { ...ca.opts, lookup: judgingLookup(info, inner) });
     };
 }

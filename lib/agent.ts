@@ -111,6 +111,9 @@ function judgedIn(s: AgentState, scope: Scope | undefined): ReadonlySet<Operatio
   return scope === undefined ? s.alwaysInspect : s.judged;
 }
 
+/** Who the call `inspect` last allowed was attributed to, when that mattered: see `lastCaller`. */
+let allowedCaller: FirstLook | undefined;
+
 /** `inspection`'s answer for "call the original, do nothing else". */
 export const SKIP: unique symbol = Symbol('palisade.skip');
 
@@ -122,6 +125,8 @@ export const SKIP: unique symbol = Symbol('palisade.skip');
  * current, a megamorphic property load).
  */
 export function inspection(name: OperationName): Scope | undefined | typeof SKIP {
+  // A call that is not judged leaves no caller for `lastCaller` to hand out: not an earlier call's.
+  allowedCaller = undefined;
   const s = running();
   if (s === undefined) return SKIP;
   const scope = currentScope();
@@ -320,9 +325,21 @@ function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Fi
   return action === 'block' ? new PalisadeBlockedError(f.kind, op.name, eventId, f.reason) : undefined;
 }
 
+/**
+ * The caller of the call the hook's `check` has just allowed, when the policy needed it: for a hook whose
+ * request goes on to make more calls later, from other frames (fetch's redirect hops and connects), so that
+ * they are judged as the same caller's (`checkAs`). Read once, right after `check`.
+ */
+export function lastCaller(): FirstLook | undefined {
+  const c = allowedCaller;
+  allowedCaller = undefined;
+  return c;
+}
+
 function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Scope | undefined, caller: FirstLook | undefined): PalisadeBlockedError | undefined {
   // Attribution reads the stack only as far as it must; full frames are captured only for an event.
-  const pkg = !policy.needsPackage(op.name)
+  const needed = policy.needsPackage(op.name);
+  const pkg = !needed
     ? undefined
     : caller !== undefined
       ? callerFrom(caller, policy.transparentPackages, op.name)
@@ -330,6 +347,7 @@ function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Sco
   const verdict = policy.evaluate(op, { package: pkg, scope });
   if (verdict === undefined || verdict.decision === 'allow') {
     policy.observe?.(op, pkg, scope);
+    if (needed) allowedCaller = caller?.decided !== undefined ? caller : decidedLook(pkg);
     return undefined;
   }
   // The verdict's mode is the deciding rule's (rule → section → scope → policy), already clamped by the environment.

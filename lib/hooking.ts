@@ -146,21 +146,22 @@ export function check(
 
 /**
  * `check` for a call that runs later than it was made, in a callback of Node's (net's connect, judged when
- * its lookup answers): `caller` is who made it, found then (`callerNow` in agent.ts), as the stack here
- * holds none of the caller's frames.
+ * its lookup answers; a redirect hop fetch follows): `caller` is who made it, found then (`callerNow` or
+ * `lastCaller` in agent.ts), as the stack here holds none of the caller's frames.
  */
-export function checkAs<A, B>(
+export function checkAs<A, B, C>(
   name: OperationName,
-  build: (a: A, b: B) => Operation | undefined,
+  build: (a: A, b: B, c: C) => Operation | undefined,
+  caller: FirstLook | undefined,
   a: A,
   b: B,
-  caller: FirstLook | undefined,
+  c: C,
 ): PalisadeBlockedError | undefined {
   const scope = inspection(name);
   if (scope === SKIP) return undefined;
   let op: Operation | undefined;
   try {
-    op = build(a, b);
+    op = build(a, b, c);
   } catch (err) {
     return internalError(err);
   }

@@ -133,6 +133,29 @@ t.test("the app's calls through axios and express's file serving are the app's, 
   t.same(events.filter((e) => e.kind === 'policy_violation' && helpers.includes(e.package)), [], 'no call was judged a helper package\'s');
 });
 
+t.test("a redirect that fetch follows for a package is judged as the package's", async (t) => {
+  const dir = tmpDir();
+  const policy = path.join(dir, 'redirect.yaml');
+  fs.writeFileSync(policy, [
+    'version: 1',
+    'mode: block',
+    'allow:',
+    '  fs.read: [{ id: app-files, path: "${APP_ROOT}/**" }]',
+    '  net.connect: [{ id: loopback, cidr: ["127.0.0.0/8"] }]',
+    'packages:',
+    '  deferred-reader: { allow: { net.connect: [{ id: reader-localhost, host: localhost }] } }',
+    '',
+  ].join('\n'));
+  const { results, events, stderr } = run('deferred-app.js', { PALISADE_POLICY: policy });
+  t.notMatch(stderr, 'EGRESS-GUARD');
+  t.equal(results.connectByName, 'connected', 'the package may connect to localhost');
+  // /redirect answers 302 to http://127.0.0.1:<port>/, which the app may reach and the package may not. fetch
+  // follows it from undici's frames, where the app's allows applied until session 25.
+  t.equal(results.fetchRedirected, 'ERR_PALISADE_BLOCKED', "the package's hop to 127.0.0.1 is blocked");
+  t.ok(events.some((e) => e.package === 'deferred-reader' && e.operation === 'net.connect' && e.resource?.host === '127.0.0.1'), 'the hop block names the package');
+  t.equal(results.appFetchRedirected, 'fetched', "the app's own redirected fetch is allowed");
+});
+
 t.test('a "*" package scope applies to the unknown caller', async (t) => {
   const dir = tmpDir();
   const policy = path.join(dir, 'star.yaml');
