@@ -116,6 +116,11 @@ export function check(
     return internalError(err);
   }
   if (op === undefined) return undefined;
+  const known = knownCaller;
+  if (known !== undefined) {
+    knownCaller = undefined;
+    return inspect(op, known, scope);
+  }
   // The stack is read here, for the policy's package check, rather than in a helper or under inspect():
   // V8 summarises every frame from the capture down to the caller, Palisade's own included, and an
   // optimised frame costs ~6-8 k instructions (its deoptimisation data is decoded). Three helper frames
@@ -144,6 +149,9 @@ export function check(
   return inspect(op, caller, scope);
 }
 
+/** The caller `checkAs` hands to the one `check` it makes. */
+let knownCaller: FirstLook | undefined;
+
 /**
  * `check` for a call that runs later than it was made, in a callback of Node's (net's connect, judged when
  * its lookup answers; a redirect hop fetch follows): `caller` is who made it, found then (`callerNow` or
@@ -157,16 +165,12 @@ export function checkAs<A, B, C>(
   b: B,
   c: C,
 ): PalisadeBlockedError | undefined {
-  const scope = inspection(name);
-  if (scope === SKIP) return undefined;
-  let op: Operation | undefined;
+  knownCaller = caller;
   try {
-    op = build(a, b, c);
-  } catch (err) {
-    return internalError(err);
+    return check(name, build, a, b, c);
+  } finally {
+    knownCaller = undefined;
   }
-  if (op === undefined) return undefined;
-  return inspect(op, caller, scope);
 }
 
 const unsupportedReported = new Set<string>();

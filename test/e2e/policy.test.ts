@@ -24,6 +24,13 @@ function run(script: string, env: Record<string, string>): { results: Record<str
   return { results: JSON.parse(line.slice(8)) as Record<string, unknown>, events, stderr: r.stderr };
 }
 
+/** A policy file of these lines, in a temp folder of its own. */
+function policyFile(lines: string[]): string {
+  const file = path.join(tmpDir(), 'policy.yaml');
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
 t.test('spawn allow list: git at startup is blocked in block mode', async (t) => {
   const marker = path.join(tmpDir(), 'keep-me');
   fs.writeFileSync(marker, 'x');
@@ -134,9 +141,7 @@ t.test("the app's calls through axios and express's file serving are the app's, 
 });
 
 t.test("a redirect that fetch follows for a package is judged as the package's", async (t) => {
-  const dir = tmpDir();
-  const policy = path.join(dir, 'redirect.yaml');
-  fs.writeFileSync(policy, [
+  const policy = policyFile([
     'version: 1',
     'mode: block',
     'allow:',
@@ -144,8 +149,7 @@ t.test("a redirect that fetch follows for a package is judged as the package's",
     '  net.connect: [{ id: loopback, cidr: ["127.0.0.0/8"] }]',
     'packages:',
     '  deferred-reader: { allow: { net.connect: [{ id: reader-localhost, host: localhost }] } }',
-    '',
-  ].join('\n'));
+  ]);
   const { results, events, stderr } = run('deferred-app.js', { PALISADE_POLICY: policy });
   t.notMatch(stderr, 'EGRESS-GUARD');
   t.equal(results.connectByName, 'connected', 'the package may connect to localhost');
@@ -157,9 +161,7 @@ t.test("a redirect that fetch follows for a package is judged as the package's",
 });
 
 t.test('a "*" package scope applies to the unknown caller', async (t) => {
-  const dir = tmpDir();
-  const policy = path.join(dir, 'star.yaml');
-  fs.writeFileSync(policy, [
+  const policy = policyFile([
     'version: 1',
     'mode: block',
     'allow:',
@@ -167,8 +169,7 @@ t.test('a "*" package scope applies to the unknown caller', async (t) => {
     '  net.connect: [{ id: loopback, cidr: ["127.0.0.0/8"] }]',
     'packages:',
     '  "*": { allow: { fs.read: [{ id: any-package-reads-the-app, path: "${APP_ROOT}/**" }] } }',
-    '',
-  ].join('\n'));
+  ]);
   const { results } = run('deferred-app.js', { PALISADE_POLICY: policy });
   for (const way of ['direct', 'viaImmediate', 'viaTimeout', 'viaThen', 'viaPromisesThen', 'viaPromisify', 'appViaImmediate']) {
     t.equal(results[way], 'read', `${way}: allowed by packages."*"`);
