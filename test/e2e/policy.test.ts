@@ -24,6 +24,15 @@ function run(script: string, env: Record<string, string>): { results: Record<str
   return { results: JSON.parse(line.slice(8)) as Record<string, unknown>, events, stderr: r.stderr };
 }
 
+/** The app's allows of the policies below, before their package scopes. */
+const APP_ALLOWS = [
+  'version: 1',
+  'mode: block',
+  'allow:',
+  '  fs.read: [{ id: app-files, path: "${APP_ROOT}/**" }]',
+  '  net.connect: [{ id: loopback, cidr: ["127.0.0.0/8"] }]',
+];
+
 /** A policy file of these lines, in a temp folder of its own. */
 function policyFile(lines: string[]): string {
   const file = path.join(tmpDir(), 'policy.yaml');
@@ -142,11 +151,7 @@ t.test("the app's calls through axios and express's file serving are the app's, 
 
 t.test("a redirect that fetch follows for a package is judged as the package's", async (t) => {
   const policy = policyFile([
-    'version: 1',
-    'mode: block',
-    'allow:',
-    '  fs.read: [{ id: app-files, path: "${APP_ROOT}/**" }]',
-    '  net.connect: [{ id: loopback, cidr: ["127.0.0.0/8"] }]',
+    ...APP_ALLOWS,
     'packages:',
     '  deferred-reader: { allow: { net.connect: [{ id: reader-localhost, host: localhost }] } }',
   ]);
@@ -162,11 +167,7 @@ t.test("a redirect that fetch follows for a package is judged as the package's",
 
 t.test('a "*" package scope applies to the unknown caller', async (t) => {
   const policy = policyFile([
-    'version: 1',
-    'mode: block',
-    'allow:',
-    '  fs.read: [{ id: app-files, path: "${APP_ROOT}/**" }]',
-    '  net.connect: [{ id: loopback, cidr: ["127.0.0.0/8"] }]',
+    ...APP_ALLOWS,
     'packages:',
     '  "*": { allow: { fs.read: [{ id: any-package-reads-the-app, path: "${APP_ROOT}/**" }] } }',
   ]);
