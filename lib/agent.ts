@@ -111,8 +111,12 @@ function judgedIn(s: AgentState, scope: Scope | undefined): ReadonlySet<Operatio
   return scope === undefined ? s.alwaysInspect : s.judged;
 }
 
-/** Who the call `inspect` last allowed was attributed to, when that mattered: see `lastCaller`. */
-let allowedCaller: FirstLook | undefined;
+/**
+ * Whether the call `inspect` last allowed was attributed (the policy needed its caller), and to whom: see
+ * `lastCaller`. Two fields rather than an object, as most judged calls never ask.
+ */
+let allowedAttributed = false;
+let allowedPackage: string | undefined;
 
 /** `inspection`'s answer for "call the original, do nothing else". */
 export const SKIP: unique symbol = Symbol('palisade.skip');
@@ -126,7 +130,7 @@ export const SKIP: unique symbol = Symbol('palisade.skip');
  */
 export function inspection(name: OperationName): Scope | undefined | typeof SKIP {
   // A call that is not judged leaves no caller for `lastCaller` to hand out: not an earlier call's.
-  allowedCaller = undefined;
+  allowedAttributed = false;
   const s = running();
   if (s === undefined) return SKIP;
   const scope = currentScope();
@@ -331,9 +335,9 @@ function onFinding(s: AgentState, op: Operation, scope: Scope | undefined, f: Fi
  * they are judged as the same caller's (`checkAs`). Read once, right after `check`.
  */
 export function lastCaller(): FirstLook | undefined {
-  const c = allowedCaller;
-  allowedCaller = undefined;
-  return c;
+  if (!allowedAttributed) return undefined;
+  allowedAttributed = false;
+  return decidedLook(allowedPackage);
 }
 
 function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Scope | undefined, caller: FirstLook | undefined): PalisadeBlockedError | undefined {
@@ -347,7 +351,10 @@ function onPolicy(s: AgentState, policy: PolicyEngine, op: Operation, scope: Sco
   const verdict = policy.evaluate(op, { package: pkg, scope });
   if (verdict === undefined || verdict.decision === 'allow') {
     policy.observe?.(op, pkg, scope);
-    if (needed) allowedCaller = caller?.decided !== undefined ? caller : decidedLook(pkg);
+    if (needed) {
+      allowedAttributed = true;
+      allowedPackage = pkg;
+    }
     return undefined;
   }
   // The verdict's mode is the deciding rule's (rule → section → scope → policy), already clamped by the environment.

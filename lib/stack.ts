@@ -137,13 +137,13 @@ export interface PackageNames {
 }
 
 /**
- * Packages that only carry out what their caller asked: calls through them are attributed to the caller. With
- * a client or framework come the packages that make its calls: axios requests through follow-redirects, and
- * express serves `express.static`, `res.sendFile` and `res.download` through serve-static and send (koa's and
- * fastify's static serving the same way, through their own).
+ * Packages that only carry out what their caller asked (ws: a WebSocket to the URL it is given): calls through
+ * them are attributed to the caller. With a client or framework come the packages that make its calls: axios
+ * requests through follow-redirects, and express serves `express.static`, `res.sendFile` and `res.download`
+ * through serve-static and send (koa's and fastify's static serving the same way, through their own).
  */
 const TRANSPARENT: ReadonlySet<string> = new Set([
-  'axios', 'follow-redirects', 'got', 'node-fetch', 'undici',
+  'axios', 'follow-redirects', 'got', 'node-fetch', 'undici', 'ws',
   'knex', 'sequelize', 'typeorm', 'pg', 'pg-pool', 'mysql', 'mysql2', 'better-sqlite3', 'sqlite3',
   'express', 'fastify', 'koa', 'find-my-way', 'router', 'body-parser', 'send', 'serve-static',
   'koa-send', 'koa-static', '@fastify/static', '@fastify/send',
@@ -217,9 +217,10 @@ type SiteOwner = string | typeof OWN | typeof NODE | typeof QUEUE | typeof ADAPT
 /**
  * The caller of a call that no frame of the app's or of any package's owns, and that Node's task queues
  * (a timer, an immediate, `process.nextTick`, a promise reaction, a microtask) or code evaluated at run time
- * (eval, `new Function`, a vm script named by no path) made: a sink function handed straight to a scheduler (`setImmediate(fs.readFile, p, cb)`,
- * `promise.then(fs.readFileSync)`) runs so, whoever scheduled it. It is judged as a package that no scope
- * names: only `*` package scopes apply to it. Not a valid npm name, so it cannot be mistaken for one.
+ * (eval, `new Function`, a vm script named by no path) made: a sink function handed straight to a scheduler
+ * (`setImmediate(fs.readFile, p, cb)`, `promise.then(fs.readFileSync)`) runs so, whoever scheduled it. It is
+ * judged as a package that no scope names: only `*` package scopes apply to it. Not a valid npm name, so it
+ * cannot be mistaken for one.
  */
 export const UNKNOWN_CALLER = '(unknown)';
 
@@ -278,13 +279,13 @@ function attributeSites(
     const site = sites[i]!;
     const owner = ownerOfSite(site);
     if (owner === OWN || owner === ADAPTER) continue;
-    if (owner === NODE || owner === QUEUE || owner === ANONYMOUS) {
-      undecided ??= owner === NODE ? FOLLOW_UP : HANDED_OFF;
-      continue;
-    }
     // An async frame (`at async f`, below the real ones) is a function awaiting the promise this call's job
     // belongs to: who waits for the result, not who made the call. A sink chained with `.then(fs.readFileSync)`
-    // in a package whose promise the app awaits shows only the app's.
+    // in a package whose promise the app awaits shows only the app's. Asked only of a site that would decide.
+    if (owner === NODE || owner === QUEUE || owner === ANONYMOUS) {
+      if (undecided === undefined && !site.isAsync()) undecided = owner === NODE ? FOLLOW_UP : HANDED_OFF;
+      continue;
+    }
     if (site.isAsync()) continue;
     if (owner === APP) return { at: i, pkg: undefined };
     if (transparent?.has(owner)) {

@@ -138,14 +138,14 @@ t.test('a sink run straight from a Node task queue, with no frame of its caller 
   t.equal(results.appViaImmediate, 'ERR_PALISADE_BLOCKED', "the app's handed-off read is the unknown caller's too");
 });
 
-t.test("the app's calls through axios and express's file serving are the app's, not their helper packages'", async (t) => {
+t.test("the app's calls through axios, ws and express's file serving are the app's, not their packages'", async (t) => {
   const { results, events, stderr } = run('clients-app.js', { PALISADE_POLICY: 'deferred-policy.yaml' });
   t.notMatch(stderr, 'EGRESS-GUARD');
   // follow-redirects (axios), serve-static and send (express) make the calls: until session 25 they were the
   // caller, had no grants, and every request through axios was blocked and every served file a 404.
-  t.same(results, { static: 200, sendFile: 200, download: 200, axios: 200, axiosByName: 200 });
+  t.same(results, { static: 200, sendFile: 200, download: 200, axios: 200, axiosByName: 200, webSocket: 'open' });
   // (Under tap, its own loader, @tapjs/processinfo, reads the script: a package's read, rightly blocked.)
-  const helpers = ['follow-redirects', 'send', 'serve-static', 'axios', 'express', 'router', '(unknown)'];
+  const helpers = ['follow-redirects', 'send', 'serve-static', 'axios', 'express', 'router', 'ws', '(unknown)'];
   t.same(events.filter((e) => e.kind === 'policy_violation' && helpers.includes(e.package)), [], 'no call was judged a helper package\'s');
 });
 
