@@ -134,8 +134,9 @@ export class Reporter {
     const eventId = randomUUID();
     const frames = e.frames ?? captureFrames();
     const frame = firstAppFrame(frames);
-    // Same attack from the same place: one line a minute. A different payload is a different event (the token bucket still bounds those).
-    const key = `${e.kind}|${e.action}|${e.op?.name ?? ''}|${e.input?.source ?? ''}|${e.input?.value.slice(0, 64) ?? ''}|${e.rule ?? ''}|${frame?.file ?? ''}:${frame?.line ?? 0}`;
+    // Same attack from the same place: one line a minute. A different payload is a different event (the token bucket still bounds those),
+    // and so is another caller: a package blocked on the app's line is not a repeat of the app's own block there.
+    const key = `${e.kind}|${e.action}|${e.op?.name ?? ''}|${e.input?.source ?? ''}|${e.input?.value.slice(0, 64) ?? ''}|${e.rule ?? ''}|${e.package ?? ''}|${frame?.file ?? ''}:${frame?.line ?? 0}`;
     const admission = this.limiter.admit(key);
     if (!admission.emit) return eventId;
 

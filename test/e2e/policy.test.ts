@@ -165,6 +165,13 @@ t.test("a redirect that fetch follows for a package is judged as the package's",
   t.equal(results.appFetchRedirected, 'fetched', "the app's own redirected fetch is allowed");
 });
 
+t.test('blocks of two callers on one app line are two events, not a repeat', async (t) => {
+  const { results, events } = run('same-line-app.js', { PALISADE_POLICY: 'deferred-policy.yaml' });
+  t.same(results.both, ['ERR_PALISADE_BLOCKED', 'ERR_PALISADE_BLOCKED']);
+  const blocks = events.filter((e) => e.kind === 'policy_violation' && e.frame?.file?.endsWith('same-line-app.js'));
+  t.same(blocks.map((e) => e.package).sort(), ['(unknown)', 'deferred-reader'], 'one event for each caller');
+});
+
 t.test('a "*" package scope applies to the unknown caller', async (t) => {
   const policy = policyFile([
     ...APP_ALLOWS,
