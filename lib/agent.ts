@@ -241,10 +241,9 @@ export function callerLookDepth(name: OperationName): number {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export function callerNow(name: OperationName, anchor: Function): FirstLook | undefined {
-  const policy = state?.policy;
-  if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return undefined;
+  if (callerLookDepth(name) === 0) return undefined;
   try {
-    return decidedLook(callerPackage(policy.transparentPackages, anchor, name));
+    return decidedLook(callerPackage(state?.policy?.transparentPackages, anchor, name));
   } catch (err) {
     internalError(err);
     return undefined;
