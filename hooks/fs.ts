@@ -1,7 +1,7 @@
 import type * as FS from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { shouldInspectEither } from '../lib/agent';
+import { opBit, shouldInspectAny } from '../lib/agent';
 import { currentFrame, inCallerContext, runFsNested } from '../lib/context';
 import { check, isPalisadeWrapper, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { callbackLater, rejected } from '../lib/enforce';
@@ -76,13 +76,15 @@ function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation
   return name === 'fs.read' ? { name, module: spec.module, fn, resource } : { name, module: spec.module, fn, resource };
 }
 
+const FS_OPS = opBit('fs.read') | opBit('fs.write');
+
 /**
  * Fast path: no untrusted scope and no fs rule → Node's own function, with
  * nothing else done (no judging, no depth bookkeeping). Nested public fs calls
  * Node makes inside it see the same answer, so they need no guard either.
  */
 function fsWatched(): boolean {
-  return shouldInspectEither('fs.read', 'fs.write');
+  return shouldInspectAny(FS_OPS);
 }
 
 /** Judge every path argument; the first block wins. Palisade's own fs use while judging is not judged. */

@@ -22,14 +22,15 @@ interface AgentState {
   config: Config;
   reporter: Reporter;
   policy: PolicyEngine | undefined;
-  /** Operations that are inspected even outside a request (policy sections, metadata SSRF). */
-  alwaysInspect: Set<OperationName>;
+  /** Operations that are inspected even outside a request (policy sections, metadata SSRF), as `opBit`s. */
+  alwaysInspect: number;
   /**
-   * Operations that are judged at all: their detector's kind is not `off`, or
-   * the policy has rules for them. The others skip everything, inside a
-   * request too: a kind switched off costs nothing (no extraction, no check).
+   * Operations that are judged at all, as `opBit`s: their detector's kind is
+   * not `off`, or the policy has rules for them. The others skip everything,
+   * inside a request too: a kind switched off costs nothing (no extraction,
+   * no check). alwaysInspect is a subset.
    */
-  judged: Set<OperationName>;
+  judged: number;
   /** Operations whose detector runs (its kind is not `off`). */
   detected: Set<OperationName>;
 }
@@ -49,23 +50,23 @@ export interface StartResult {
 
 export function initAgent(config: Config, policy: PolicyEngine | undefined): AgentState {
   const reporter = new Reporter({ log: config.log, eventsPerSecond: config.eventsPerSecond, trustProxy: config.trustProxy });
-  const alwaysInspect = new Set<OperationName>();
-  const judged = new Set<OperationName>();
+  let alwaysInspect = 0;
+  let judged = 0;
   const detected = new Set<OperationName>();
   for (const op of ['fs.read', 'fs.write', 'process.spawn', 'net.connect', 'sql.query', 'code.eval'] as const) {
     // Without a policy every detector runs and the global mode (read per call) decides.
     if (policy === undefined || policy.injectionMode(attackKindOf(op)) !== 'off') {
       detected.add(op);
-      judged.add(op);
+      judged |= opBit(op);
     }
     if (policy?.restricts(op) === true) {
-      alwaysInspect.add(op);
-      judged.add(op);
+      alwaysInspect |= opBit(op);
+      judged |= opBit(op);
     }
   }
   // Cloud-metadata addresses are reported even outside a request: a
   // compromised dependency needs no request input to steal credentials.
-  if (detected.has('net.connect')) alwaysInspect.add('net.connect');
+  if (detected.has('net.connect')) alwaysInspect |= opBit('net.connect');
   state = { config, reporter, policy, alwaysInspect, judged, detected };
   return state;
 }
@@ -77,38 +78,52 @@ export function stopAgent(): void {
 export { resolveConfig };
 
 /**
- * Fast-path test for hooks: false means "call the original, do nothing
- * else". One AsyncLocalStorage read and one Set lookup.
+ * One bit per operation. The fast path tests masks rather than Sets: every
+ * patched call asks, and a Set lookup is a builtin call (~50 instructions,
+ * two for the fs hooks' read-or-write question). A switch on the name folds
+ * to a constant where the caller passes one.
  */
-export function shouldInspect(name: OperationName): boolean {
-  return inspection(name) !== SKIP;
+export function opBit(name: OperationName): number {
+  switch (name) {
+    case 'fs.read':
+      return 1;
+    case 'fs.write':
+      return 2;
+    case 'process.spawn':
+      return 4;
+    case 'net.connect':
+      return 8;
+    case 'sql.query':
+      return 16;
+    case 'code.eval':
+      return 32;
+  }
 }
 
 /**
- * `shouldInspect(a) || shouldInspect(b)` with one AsyncLocalStorage read
- * instead of two: the fs hooks ask for reads and writes alike, on every fs
- * call the app makes, and outside a request (where neither is judged without
- * a policy section) both questions used to read the store.
+ * Fast-path test for hooks: false means "call the original, do nothing
+ * else". Reads AsyncLocalStorage only when the answer depends on the scope:
+ * the operation is judged in a request but not outside one.
  */
-export function shouldInspectEither(a: OperationName, b: OperationName): boolean {
+export function shouldInspect(name: OperationName): boolean {
+  return shouldInspectAny(opBit(name));
+}
+
+/**
+ * `shouldInspect` for any of the operations in `mask` (`opBit`s), with at
+ * most one AsyncLocalStorage read: the fs hooks ask for reads and writes
+ * alike, on every fs call the app makes.
+ */
+export function shouldInspectAny(mask: number): boolean {
   const s = running();
-  if (s === undefined) return false;
-  const set = judgedIn(s, currentScope());
-  return set.has(a) || set.has(b);
+  if (s === undefined || (s.judged & mask) === 0) return false;
+  return (s.alwaysInspect & mask) !== 0 || currentScope() !== undefined;
 }
 
 /** The agent, when it is started and not off. */
 function running(): AgentState | undefined {
   const s = state;
   return s !== undefined && s.config.mode !== 'off' ? s : undefined;
-}
-
-/**
- * What is judged in `scope`: in a request or `untrusted()` scope every judged operation, outside one only those a
- * policy section restricts (and cloud-metadata connections). alwaysInspect is a subset of judged.
- */
-function judgedIn(s: AgentState, scope: Scope | undefined): ReadonlySet<OperationName> {
-  return scope === undefined ? s.alwaysInspect : s.judged;
 }
 
 /**
@@ -132,9 +147,10 @@ export function inspection(name: OperationName): Scope | undefined | typeof SKIP
   // A call that is not judged leaves no caller for `lastCaller` to hand out: not an earlier call's.
   allowedAttributed = false;
   const s = running();
-  if (s === undefined) return SKIP;
+  const bit = opBit(name);
+  if (s === undefined || (s.judged & bit) === 0) return SKIP;
   const scope = currentScope();
-  return judgedIn(s, scope).has(name) ? scope : SKIP;
+  return scope !== undefined || (s.alwaysInspect & bit) !== 0 ? scope : SKIP;
 }
 
 /** Whether servers should open request scopes at all (started and not off). Hooks ask this instead of reading modes. */

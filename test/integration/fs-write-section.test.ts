@@ -6,7 +6,7 @@ import { __setFaultInjector } from '../../lib/agent';
 import type { Operation } from '../../lib/types';
 import { tmpDir } from '../helpers/app';
 
-// The fs hooks ask one question for reads and writes (shouldInspectEither):
+// The fs hooks ask one question for reads and writes (shouldInspectAny):
 // with the path detector off and a section for fs.write only, reads are not
 // judged at all, and writes are, in a scope and out of one.
 const dir = tmpDir();
