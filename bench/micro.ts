@@ -72,7 +72,7 @@ export async function run(): Promise<BenchResult> {
       'Inside = within `untrusted()` holding the 25 values of the realistic request (the operation uses one of them, as the realistic route does); ' +
       'bare runs the same scope, so AsyncLocalStorage is active in both and the difference is the sink check itself. ' +
       'Block runs without a policy (no rule applies outside a request). Differences below the noise of the bare figure are not significant; ' +
-      'the same-process column is the precise one for the fast path.',
+      'the same-process column is the precise one for the fast path by time, and the fastpath part counts it in instructions.',
   ];
   if (pg.table === undefined) notes.push(`pg row skipped: ${pg.reason}`);
   return { name: 'Sink calls: added cost per call (micro)', rows, notes };

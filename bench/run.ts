@@ -8,7 +8,7 @@ import { orderBody, preparePg, startUpstream } from './fixtures';
 /**
  * `npm run bench`: the whole suite, one run, written to bench/results.md.
  * BENCH_ROUNDS and BENCH_SECONDS scale the macro runs; BENCH_ONLY picks parts
- * (comma-separated: macro, micro, detectors, startup, connections, memory).
+ * (comma-separated: macro, micro, fastpath, detectors, startup, connections, memory).
  */
 type Suite = { name: string; run: () => Promise<BenchResult | BenchResult[]> };
 
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   const suites: Suite[] = [];
   if (want('macro')) suites.push({ name: 'macro', run: macro });
   if (want('micro')) suites.push(...optional('micro.js'));
+  if (want('fastpath')) suites.push(...optional('fastpath.js'));
   if (want('detectors')) for (const f of ['taint.js', 'sql-detector.js', 'shell-detector.js', 'detectors-misc.js', 'policy.js']) suites.push(...optional(f));
   if (want('startup')) suites.push(...optional('startup.js'));
   if (want('connections')) suites.push(...optional('connections.js'));

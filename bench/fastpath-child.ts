@@ -1,0 +1,63 @@
+/**
+ * One run of the fast-path instruction count, under callgrind:
+ * `valgrind --tool=callgrind … node dist/bench/fastpath-child.js <op> original|wrapped <n> <fifo>`.
+ * Palisade is started (block, no policy) in both modes, so the process is
+ * the same and only the function called differs: the sink's wrapper, or the
+ * original taken before Palisade patched it. Talks to bench/fastpath.ts:
+ * prints "ready" after the warm-up (the driver zeroes the counters), reads
+ * "go" from the fifo, makes the n calls, prints "done" (the driver dumps the
+ * counters) and reads "end". It waits in a blocking read rather than in the
+ * event loop, so no work of V8's or Node's runs on the main thread while the
+ * driver zeroes and dumps: the counted window holds the n calls alone.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const OPS = ['fs.existsSync (missing file)', 'fs.statSync (4 KB file)', "path.join(dir, 'img/logo.png')", "new Function('a', 'return a + 1')"] as const;
+
+/** Calls counted per run: about 150 M instructions each, a few seconds under callgrind. */
+export const CALLS: Record<(typeof OPS)[number], number> = {
+  'fs.existsSync (missing file)': 60_000,
+  'fs.statSync (4 KB file)': 40_000,
+  "path.join(dir, 'img/logo.png')": 40_000,
+  "new Function('a', 'return a + 1')": 30_000,
+};
+
+function main(): void {
+  const [op, which, nArg, fifo] = process.argv.slice(2);
+  const n = Number(nArg);
+  const originals = { existsSync: fs.existsSync, statSync: fs.statSync, join: path.join, Function: Function };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-fastpath-'));
+  const file = path.join(dir, 'data.txt');
+  fs.writeFileSync(file, 'x'.repeat(4096));
+  const missing = path.join(dir, 'missing.txt');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const palisade = require('../lib/index') as typeof import('../lib/index');
+  palisade.start({ mode: 'block', log: path.join(dir, 'events.log') });
+  const wrapped = which === 'wrapped';
+  const calls: Record<(typeof OPS)[number], () => unknown> = {
+    'fs.existsSync (missing file)': wrapped ? () => fs.existsSync(missing) : () => originals.existsSync(missing),
+    'fs.statSync (4 KB file)': wrapped ? () => fs.statSync(file) : () => originals.statSync(file),
+    "path.join(dir, 'img/logo.png')": wrapped ? () => path.join(dir, 'img/logo.png') : () => originals.join(dir, 'img/logo.png'),
+    "new Function('a', 'return a + 1')": wrapped ? () => new Function('a', 'return a + 1') : () => new originals.Function('a', 'return a + 1'),
+  };
+  const call = calls[op as (typeof OPS)[number]];
+  if (call === undefined || !(n > 0) || (which !== 'wrapped' && which !== 'original') || fifo === undefined) {
+    throw new Error(`usage: fastpath-child.js <${OPS.join('|')}> original|wrapped <n> <fifo>`);
+  }
+  const commands = fs.openSync(fifo, 'r');
+  const buf = Buffer.alloc(16);
+  const read = (): string => buf.toString('utf8', 0, fs.readSync(commands, buf));
+  // Enough calls for V8 to optimise the loop and what it calls before counting starts.
+  for (let i = 0; i < 20_000; i++) call();
+  process.stdout.write('ready\n');
+  if (!read().includes('go')) throw new Error('fastpath-child: expected "go"');
+  for (let i = 0; i < n; i++) call();
+  process.stdout.write('done\n');
+  read();
+  fs.closeSync(commands);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+if (require.main === module) main();
