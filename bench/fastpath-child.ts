@@ -11,7 +11,6 @@
  * driver zeroes and dumps: the counted window holds the n calls alone.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const OPS = ['fs.existsSync (missing file)', 'fs.statSync (4 KB file)', "path.join(dir, 'img/logo.png')", "new Function('a', 'return a + 1')"] as const;
@@ -27,8 +26,12 @@ export const CALLS: Record<(typeof OPS)[number], number> = {
 function main(): void {
   const [op, which, nArg, fifo] = process.argv.slice(2);
   const n = Number(nArg);
+  if (!OPS.includes(op as (typeof OPS)[number]) || !(n > 0) || (which !== 'wrapped' && which !== 'original') || fifo === undefined) {
+    throw new Error(`usage: fastpath-child.js <${OPS.join('|')}> original|wrapped <n> <fifo>`);
+  }
   const originals = { existsSync: fs.existsSync, statSync: fs.statSync, join: path.join, Function: Function };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-fastpath-'));
+  // The driver's directory for this run (it holds the fifo): the driver removes it, even after a killed run.
+  const dir = path.dirname(fifo);
   const file = path.join(dir, 'data.txt');
   fs.writeFileSync(file, 'x'.repeat(4096));
   const missing = path.join(dir, 'missing.txt');
@@ -43,9 +46,6 @@ function main(): void {
     "new Function('a', 'return a + 1')": wrapped ? () => new Function('a', 'return a + 1') : () => new originals.Function('a', 'return a + 1'),
   };
   const call = calls[op as (typeof OPS)[number]];
-  if (call === undefined || !(n > 0) || (which !== 'wrapped' && which !== 'original') || fifo === undefined) {
-    throw new Error(`usage: fastpath-child.js <${OPS.join('|')}> original|wrapped <n> <fifo>`);
-  }
   const commands = fs.openSync(fifo, 'r');
   const buf = Buffer.alloc(16);
   const read = (): string => buf.toString('utf8', 0, fs.readSync(commands, buf));
@@ -57,7 +57,6 @@ function main(): void {
   process.stdout.write('done\n');
   read();
   fs.closeSync(commands);
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 if (require.main === module) main();

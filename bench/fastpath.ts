@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,32 +37,43 @@ function hasValgrind(): boolean {
  */
 const NODE_FLAGS = ['--no-concurrent-recompilation'];
 
+/** Runs under way: when one fails, the rest of its batch is stopped too. */
+const live = new Set<ChildProcess>();
+
 function countOne(op: (typeof OPS)[number], which: 'original' | 'wrapped', n: number, work: string): Promise<Count> {
   const out = path.join(work, 'run.cg');
   const fifo = path.join(work, 'commands');
   execFileSync('mkfifo', [fifo]);
   const args = ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${out}`, process.execPath, ...NODE_FLAGS, path.join(ROOT, 'dist', 'bench', 'fastpath-child.js'), op, which, String(n), fifo];
   return new Promise((resolve, reject) => {
+    // Read-write, which Linux opens at once (write-only would wait for the child to open its end): the commands
+    // sit in the pipe until the child reads them, and the child sees end-of-file if this process goes away.
+    const commands = fs.openSync(fifo, 'r+');
     const child = spawn('valgrind', args, { cwd: ROOT, env: { ...process.env, PALISADE_POLICY: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    // Opened off the event loop: it completes when the child opens its end.
-    const commands = fs.promises.open(fifo, 'w');
+    live.add(child);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.setEncoding('utf8');
+    // A failure here must end the child too: it waits on the fifo for the next command.
+    const fail = (err: unknown): void => {
+      child.kill('SIGKILL');
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    const control = (flag: '-z' | '-d', next: string): void => {
+      try {
+        execFileSync('callgrind_control', [flag, String(child.pid)], { stdio: 'ignore' });
+        fs.writeSync(commands, `${next}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    };
     child.stdout.on('data', (line: string) => {
-      const pid = String(child.pid);
-      const send = (what: string): void => void commands.then((h) => h.write(`${what}\n`)).catch(reject);
-      if (line.includes('ready')) {
-        execFileSync('callgrind_control', ['-z', pid], { stdio: 'ignore' });
-        send('go');
-      }
-      if (line.includes('done')) {
-        execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
-        send('end');
-      }
+      if (line.includes('ready')) control('-z', 'go');
+      if (line.includes('done')) control('-d', 'end');
     });
     child.on('exit', (code) => {
-      void commands.then((h) => h.close()).catch(() => undefined);
+      live.delete(child);
+      fs.closeSync(commands);
       // The dump after zeroing is numbered .1; -01 is the main thread.
       const file = `${out}.1-01`;
       if (code !== 0 || !fs.existsSync(file)) return reject(new Error(`fastpath-child ${op} ${which} exited ${code}\n${stderr.slice(-2000)}`));
@@ -89,6 +100,7 @@ export async function run(): Promise<BenchResult> {
       counts.push(...(await Promise.all(batch)));
     }
   } finally {
+    for (const c of live) c.kill('SIGKILL');
     fs.rmSync(work, { recursive: true, force: true });
   }
   const rows = OPS.map((op) => {
