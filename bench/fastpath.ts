@@ -56,7 +56,7 @@ function countOne(op: (typeof OPS)[number], which: 'original' | 'wrapped', n: nu
     child.stdout.setEncoding('utf8');
     // A failure here must end the child too: it waits on the fifo for the next command.
     const fail = (err: unknown): void => {
-      child.kill('SIGKILL');
+      child.kill('SIGTERM');
       reject(err instanceof Error ? err : new Error(String(err)));
     };
     const control = (flag: '-z' | '-d', next: string): void => {
@@ -100,7 +100,7 @@ export async function run(): Promise<BenchResult> {
       counts.push(...(await Promise.all(batch)));
     }
   } finally {
-    for (const c of live) c.kill('SIGKILL');
+    for (const c of live) c.kill('SIGTERM');
     fs.rmSync(work, { recursive: true, force: true });
   }
   const rows = OPS.map((op) => {
