@@ -1,9 +1,10 @@
 import type * as FS from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { opBit, shouldInspectAny } from '../lib/agent';
+import { callerLookDepth, opBit, shouldInspectAny } from '../lib/agent';
 import { currentFrame, inCallerContext, runFsNested } from '../lib/context';
-import { check, isPalisadeWrapper, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { check, checkAs, isPalisadeWrapper, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import type { FirstLook } from '../lib/stack';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import type { FsReadOperation, FsWriteOperation, OperationName } from '../lib/types';
@@ -78,6 +79,19 @@ function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation
 
 const FS_OPS = opBit('fs.read') | opBit('fs.write');
 
+/** Where the depth from an fs wrapper to its caller is learned (`callerLookDepth`). */
+const FS_KEY = 'fs@wrapper';
+
+/**
+ * How deep an fs wrapper reads its caller's stack itself (`sitesHolder` in lib/hooking.ts), or 0: the policy
+ * needs no caller, or the call is one Node makes inside an fs call already judged (`build` drops those).
+ */
+function wrapperLook(): number {
+  const read = callerLookDepth('fs.read', FS_KEY);
+  const look = read > 0 ? read : callerLookDepth('fs.write', FS_KEY);
+  return look > 0 && currentFrame()?.fsNested !== true ? look : 0;
+}
+
 /**
  * Fast path: no untrusted scope and no fs rule → Node's own function, with
  * nothing else done (no judging, no depth bookkeeping). Nested public fs calls
@@ -88,7 +102,7 @@ function fsWatched(): boolean {
 }
 
 /** Judge every path argument; the first block wins. Palisade's own fs use while judging is not judged. */
-function judge(site: Site, args: ArrayLike<unknown>): PalisadeBlockedError | undefined {
+function judge(site: Site, args: ArrayLike<unknown>, caller?: FirstLook): PalisadeBlockedError | undefined {
   built = false;
   guard.depth++;
   try {
@@ -105,7 +119,7 @@ function judge(site: Site, args: ArrayLike<unknown>): PalisadeBlockedError | und
         }
         continue;
       }
-      const err = check(intentOf(site, i, args), build, site, i, args);
+      const err = caller === undefined ? check(intentOf(site, i, args), build, site, i, args) : checkAs(intentOf(site, i, args), build, caller, site, i, args);
       if (err !== undefined) return err;
     }
     return undefined;
@@ -235,21 +249,35 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
       };
       break;
     case 'callback':
+    case 'promise': {
+      // One wrapper for both: the caller's sites are captured in the wrapper's own frame (lib/hooking.ts).
+      const promise = spec.style === 'promise';
       w = function (this: unknown) {
         if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0) {
-          const err = judge(site, arguments);
+          let caller: FirstLook | undefined;
+          const look = wrapperLook();
+          if (look > 0) {
+            try {
+              Error.captureStackTrace(sitesHolder(look), w);
+            } finally {
+              caller = sitesBelow(w, FS_KEY);
+            }
+          }
+          const err = judge(site, arguments, caller);
           if (err !== undefined) {
+            if (promise) return rejected(err);
             const i = lastFunction(arguments);
             if (i < 0) throw err;
             callbackLater(arguments[i] as Cb, err);
             return undefined;
           }
-          if (built && spec.nestsAsync === true) return runNested(orig, this, arguments, lastFunction(arguments));
+          if (built && spec.nestsAsync === true) return runNested(orig, this, arguments, promise ? -1 : lastFunction(arguments));
         }
         return runInner(orig, this, arguments);
       };
       break;
+    }
     case 'exists':
       w = function (this: unknown) {
         if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
@@ -265,17 +293,6 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
         configurable: true,
         value: (p: unknown) => new Promise((resolve) => w(p, resolve)),
       });
-      break;
-    case 'promise':
-      w = function (this: unknown) {
-        if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
-        if (guard.depth === 0) {
-          const err = judge(site, arguments);
-          if (err !== undefined) return rejected(err);
-          if (built && spec.nestsAsync === true) return runNested(orig, this, arguments, -1);
-        }
-        return runInner(orig, this, arguments);
-      };
       break;
     case 'iterator':
       w = function (this: unknown) {

@@ -1,8 +1,9 @@
 import type * as Http from 'node:http';
-import { shouldInspect } from '../lib/agent';
+import { callerLookDepth, shouldInspect } from '../lib/agent';
 import { emitErrorLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import type { FirstLook } from '../lib/stack';
 import { bareHost, callOp, defaultPort, followRedirectChain, knownAddress, newContext, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
 
 /**
@@ -109,13 +110,24 @@ function withBlockingAgent(args: unknown[], mod: typeof Http, err: PalisadeBlock
 }
 
 function clientWrapper(mod: typeof Http, moduleName: string, fn: 'request' | 'get', defaultProtocol: string): (orig: AnyFn) => AnyFn {
+  // Where the depth from this wrapper to its caller is learned (`callerLookDepth`).
+  const key = `net.connect@${moduleName}.${fn}`;
   return (orig) =>
     function request(this: unknown, ...args: unknown[]): unknown {
       if (!shouldInspect('net.connect')) return orig.apply(this, args);
       const found = safeTarget(args, defaultProtocol);
       if (found === undefined) return orig.apply(this, args);
       const target = followRedirectChain(found);
-      const err = check('net.connect', callOp, target, moduleName, fn);
+      let caller: FirstLook | undefined;
+      const look = callerLookDepth('net.connect', key);
+      if (look > 0) {
+        try {
+          Error.captureStackTrace(sitesHolder(look), request);
+        } finally {
+          caller = sitesBelow(request, key);
+        }
+      }
+      const err = checkAs('net.connect', callOp, caller, target, moduleName, fn);
       if (err !== undefined) return orig.apply(this, withBlockingAgent(args, mod, err));
       const ctx = newContext(target, false);
       const req = runWithTarget(ctx, orig, this, args) as EgressContext['req'];

@@ -1,7 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { callerLookDepth } from '../lib/agent';
+import { checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import type { FirstLook } from '../lib/stack';
 import type { SqlOperation } from '../lib/types';
 import { bindCallbacks, bindEvents, dbIdentity, noop, ownerOf, sqlOperation, type Callback } from './sql-common';
 
@@ -184,6 +186,10 @@ function targets(exports: unknown): { client?: object; pool?: object } {
   return { client: ownerOf(pg.Client?.prototype, 'query'), pool: ownerOf(pg.Pool?.prototype, 'query') };
 }
 
+/** Keys under which the depth from each wrapper to its caller is learned (`callerLookDepth`). */
+const CLIENT_KEY = 'sql.query@pg.Client';
+const POOL_KEY = 'sql.query@pg.Pool';
+
 export const pgHook: HookDefinition = {
   module: 'pg',
   versions: '>=8.0.0 <9',
@@ -195,7 +201,16 @@ export const pgHook: HookDefinition = {
         if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
         const second = args[1];
         if (typeof first === 'string' && Array.isArray(second) && (second as MarkedValues)[kJudged] === true) return orig.apply(this, args);
-        const err = check('sql.query', buildClient, this, args);
+        let caller: FirstLook | undefined;
+        const look = callerLookDepth('sql.query', CLIENT_KEY);
+        if (look > 0) {
+          try {
+            Error.captureStackTrace(sitesHolder(look), query);
+          } finally {
+            caller = sitesBelow(query, CLIENT_KEY);
+          }
+        }
+        const err = checkAs('sql.query', buildClient, caller, this, args, undefined);
         if (err !== undefined) return blockClientQuery(this, args, err);
         bindQuery(args);
         return orig.apply(this, args);
@@ -203,7 +218,16 @@ export const pgHook: HookDefinition = {
     }
     if (pool !== undefined) {
       wrap(pool, 'query', (orig) => function query(this: PgPool, ...args: unknown[]) {
-        const err = check('sql.query', buildPool, this, args);
+        let caller: FirstLook | undefined;
+        const look = callerLookDepth('sql.query', POOL_KEY);
+        if (look > 0) {
+          try {
+            Error.captureStackTrace(sitesHolder(look), query);
+          } finally {
+            caller = sitesBelow(query, POOL_KEY);
+          }
+        }
+        const err = checkAs('sql.query', buildPool, caller, this, args, undefined);
         if (err !== undefined) return blockPoolQuery(args, err);
         bindQuery(args);
         // Marked even when nothing was judged (outside any scope): the client call may run later in

@@ -239,15 +239,17 @@ export function inspect(op: Operation, caller: FirstLook | undefined, scope: Sco
 }
 
 /**
- * How deep the hook's entry point (`check`) should look at the stack for the
- * calling package once it has built the operation: 0 when the policy's
- * verdict for `name` cannot depend on the package (then `inspect` reads the
- * stack itself if it must). See `check` for why the capture happens there.
+ * How deep the hook's entry point (`check`, or a wrapper that captures for it: `sitesHolder` in hooking.ts)
+ * should look at the stack for the calling package: 0 when the policy's verdict for `name` cannot depend on
+ * the package (then `inspect` reads the stack itself if it must). `key` names the place the capture is taken
+ * from, whose depth to the caller is learned apart (a wrapper sits a frame or two nearer the caller than
+ * `check`). See `check` for why the capture happens there.
  */
-export function callerLookDepth(name: OperationName): number {
-  const policy = state?.policy;
+export function callerLookDepth(name: OperationName, key: string = name): number {
+  // running(): with mode off nothing is judged, and a wrapper asking before `check` must not read the stack.
+  const policy = running()?.policy;
   if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return 0;
-  return firstLookDepth(name);
+  return firstLookDepth(key);
 }
 
 /**

@@ -152,6 +152,51 @@ export function check(
 /** The caller `checkAs` hands to the one `check` it makes. */
 let knownCaller: FirstLook | undefined;
 
+/*
+ * A hook's wrapper may read the caller's call sites itself and hand them to `checkAs`, so that `check`'s own
+ * optimised frame is not among those V8 summarises (~11 k instructions a judged call under package scopes;
+ * docs/performance.md, "Session 27"). The capture must be taken in the wrapper's own frame, so the wrapper
+ * makes the one call between these two:
+ *
+ *   const look = callerLookDepth('sql.query', KEY);
+ *   if (look > 0) {
+ *     try { Error.captureStackTrace(sitesHolder(look), wrapper); } finally { caller = sitesBelow(wrapper, KEY); }
+ *   }
+ *
+ * Taken before the operation is built, so only where the build rarely drops the call: a dropped call has read
+ * the stack for nothing (and only under a policy with package scopes).
+ */
+let holder: { stack?: unknown } | undefined;
+let holderLook = 0;
+let savedLimit = 0;
+let savedPrepare: typeof Error.prepareStackTrace;
+
+/** The object for `Error.captureStackTrace`, with V8 set to capture `look` call sites, structured. */
+export function sitesHolder(look: number): object {
+  savedLimit = Error.stackTraceLimit;
+  savedPrepare = Error.prepareStackTrace;
+  Error.stackTraceLimit = look;
+  Error.prepareStackTrace = structuredStack;
+  holderLook = look;
+  return (holder = {});
+}
+
+/** The call sites captured into `sitesHolder`'s object below `anchor`, with V8's settings put back. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function sitesBelow(anchor: Function, key: string): FirstLook | undefined {
+  const h = holder;
+  holder = undefined;
+  try {
+    return h === undefined ? undefined : lookFrom(h.stack, holderLook, anchor, key);
+  } catch {
+    // `check` reads the stack again itself.
+    return undefined;
+  } finally {
+    Error.stackTraceLimit = savedLimit;
+    Error.prepareStackTrace = savedPrepare;
+  }
+}
+
 /**
  * `check` for a call that runs later than it was made, in a callback of Node's (net's connect, judged when
  * its lookup answers; a redirect hop fetch follows): `caller` is who made it, found then (`callerNow` or

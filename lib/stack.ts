@@ -191,7 +191,7 @@ const learnedLook = new Map<string, Learned>();
 function learn(key: string, need: number): void {
   const l = learnedLook.get(key);
   if (l === undefined) {
-    if (learnedLook.size < 64) learnedLook.set(key, { depth: need, lower: 0, calm: 0 }); // keys are operation names: a handful
+    if (learnedLook.size < 64) learnedLook.set(key, { depth: need, lower: 0, calm: 0 }); // keys: operation names and wrapper keys, a handful
   } else if (need > l.depth) {
     l.depth = need;
     l.lower = 0;
@@ -308,6 +308,8 @@ export interface FirstLook {
   readonly sites: NodeJS.CallSite[];
   readonly look: number;
   readonly anchor: AnyFunction;
+  /** Under which key the depth to the caller is learned, when not the operation's (`firstLookDepth`). */
+  readonly key?: string | undefined;
   /** The caller, already found where the call was made (`decidedLook`): a check judged later, in a callback. */
   readonly decided?: { readonly pkg: string | undefined };
 }
@@ -317,8 +319,8 @@ export function firstLookDepth(key: string): number {
   return learnedLook.get(key)?.depth ?? LOOKS[0]!;
 }
 
-export function lookFrom(stack: unknown, look: number, anchor: AnyFunction): FirstLook {
-  return { sites: Array.isArray(stack) ? (stack as NodeJS.CallSite[]) : [], look, anchor };
+export function lookFrom(stack: unknown, look: number, anchor: AnyFunction, key?: string): FirstLook {
+  return { sites: Array.isArray(stack) ? (stack as NodeJS.CallSite[]) : [], look, anchor, key };
 }
 
 /**
@@ -359,7 +361,7 @@ export function callerFrom(first: FirstLook, transparent: PackageNames | undefin
     }
     const r = attributeSites(sites, transparent);
     if (typeof r === 'object') {
-      if (from === anchor) learn(key, Math.min(r.at + 1, LOOKS[1]!));
+      if (from === anchor) learn(first.key ?? key, Math.min(r.at + 1, LOOKS[1]!));
       return r.pkg;
     }
     const next = LOOKS.find((l) => l > look);
