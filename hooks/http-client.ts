@@ -2,7 +2,7 @@ import type * as Http from 'node:http';
 import { callerLookDepth, shouldInspect } from '../lib/agent';
 import { emitErrorLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { check, checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { FirstLook } from '../lib/stack';
 import { bareHost, callOp, defaultPort, followRedirectChain, knownAddress, newContext, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
 
@@ -127,7 +127,7 @@ function clientWrapper(mod: typeof Http, moduleName: string, fn: 'request' | 'ge
           caller = sitesBelow(request, key);
         }
       }
-      const err = checkAs('net.connect', callOp, caller, target, moduleName, fn);
+      const err = caller === undefined ? check('net.connect', callOp, target, moduleName, fn) : checkAs('net.connect', callOp, caller, target, moduleName, fn);
       if (err !== undefined) return orig.apply(this, withBlockingAgent(args, mod, err));
       const ctx = newContext(target, false);
       const req = runWithTarget(ctx, orig, this, args) as EgressContext['req'];

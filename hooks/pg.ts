@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
 import { callerLookDepth } from '../lib/agent';
-import { checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { check, checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { FirstLook } from '../lib/stack';
 import type { SqlOperation } from '../lib/types';
 import { bindCallbacks, bindEvents, dbIdentity, noop, ownerOf, sqlOperation, type Callback } from './sql-common';
@@ -210,7 +210,7 @@ export const pgHook: HookDefinition = {
             caller = sitesBelow(query, CLIENT_KEY);
           }
         }
-        const err = checkAs('sql.query', buildClient, caller, this, args, undefined);
+        const err = caller === undefined ? check('sql.query', buildClient, this, args) : checkAs('sql.query', buildClient, caller, this, args, undefined);
         if (err !== undefined) return blockClientQuery(this, args, err);
         bindQuery(args);
         return orig.apply(this, args);
@@ -227,7 +227,7 @@ export const pgHook: HookDefinition = {
             caller = sitesBelow(query, POOL_KEY);
           }
         }
-        const err = checkAs('sql.query', buildPool, caller, this, args, undefined);
+        const err = caller === undefined ? check('sql.query', buildPool, this, args) : checkAs('sql.query', buildPool, caller, this, args, undefined);
         if (err !== undefined) return blockPoolQuery(args, err);
         bindQuery(args);
         // Marked even when nothing was judged (outside any scope): the client call may run later in

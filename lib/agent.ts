@@ -31,6 +31,8 @@ interface AgentState {
    * no check). alwaysInspect is a subset.
    */
   judged: number;
+  /** Operations whose policy verdict can depend on the calling package (`callerLookDepth`), as `opBit`s. */
+  needsCaller: number;
   /** Operations whose detector runs (its kind is not `off`). */
   detected: Set<OperationName>;
 }
@@ -52,6 +54,7 @@ export function initAgent(config: Config, policy: PolicyEngine | undefined): Age
   const reporter = new Reporter({ log: config.log, eventsPerSecond: config.eventsPerSecond, trustProxy: config.trustProxy });
   let alwaysInspect = 0;
   let judged = 0;
+  let needsCaller = 0;
   const detected = new Set<OperationName>();
   for (const op of ['fs.read', 'fs.write', 'process.spawn', 'net.connect', 'sql.query', 'code.eval'] as const) {
     // Without a policy every detector runs and the global mode (read per call) decides.
@@ -62,12 +65,13 @@ export function initAgent(config: Config, policy: PolicyEngine | undefined): Age
     if (policy?.restricts(op) === true) {
       alwaysInspect |= opBit(op);
       judged |= opBit(op);
+      if (policy.needsPackage(op)) needsCaller |= opBit(op);
     }
   }
   // Cloud-metadata addresses are reported even outside a request: a
   // compromised dependency needs no request input to steal credentials.
   if (detected.has('net.connect')) alwaysInspect |= opBit('net.connect');
-  state = { config, reporter, policy, alwaysInspect, judged, detected };
+  state = { config, reporter, policy, alwaysInspect, judged, needsCaller, detected };
   return state;
 }
 
@@ -246,10 +250,10 @@ export function inspect(op: Operation, caller: FirstLook | undefined, scope: Sco
  * `check`). See `check` for why the capture happens there.
  */
 export function callerLookDepth(name: OperationName, key: string = name): number {
+  // A mask test, not the policy's methods: wrappers ask on every judged call, before `check` asks again.
   // running(): with mode off nothing is judged, and a wrapper asking before `check` must not read the stack.
-  const policy = running()?.policy;
-  if (policy === undefined || !policy.restricts(name) || !policy.needsPackage(name)) return 0;
-  return firstLookDepth(key);
+  const s = running();
+  return s === undefined || (s.needsCaller & opBit(name)) === 0 ? 0 : firstLookDepth(key);
 }
 
 /**
