@@ -1,8 +1,7 @@
 import * as diagnostics from 'node:diagnostics_channel';
-import { shouldInspect } from '../lib/agent';
 import { rejected } from '../lib/enforce';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
-import { callOp, followsRedirectsThrough, judgeUndiciRequest, newContext, runWithTarget, targetFromUrl, unwrapBlocked, type Target } from './net';
+import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { followsRedirectsThrough, judgeUndiciRequest, judgedConnect, newContext, runWithTarget, targetFromUrl, unwrapBlocked, type Target } from './net';
 
 /**
  * Global fetch → net.connect at call time. A block is a rejected promise
@@ -38,17 +37,18 @@ function dispatcherOf(init: unknown): unknown {
 
 /** Shared with the undici package's fetch: same arguments, same conventions. */
 export function fetchWrapper(moduleName: string): (orig: AnyFn) => AnyFn {
-  return (orig) =>
-    function fetch(this: unknown, ...args: unknown[]): unknown {
-      if (!shouldInspect('net.connect')) return orig.apply(this, args);
-      const target = safeTarget(args[0]);
-      if (target === undefined) return orig.apply(this, args);
-      const err = check('net.connect', callOp, target, moduleName, 'fetch');
-      if (err !== undefined) return rejected(err);
+  return judgedConnect({
+    key: `net.connect@${moduleName}.fetch`,
+    module: moduleName,
+    fn: 'fetch',
+    target: (_self, args) => safeTarget(args[0]),
+    blocked: (_orig, _self, _args, err) => rejected(err),
+    run(orig, self, args, target) {
       const ctx = newContext(target, followsRedirectsThrough(dispatcherOf(args[1])));
-      const p = runWithTarget(ctx, orig, this, args) as Promise<unknown>;
+      const p = runWithTarget(ctx, orig, self, args) as Promise<unknown>;
       return p !== null && typeof p === 'object' && typeof p.then === 'function' ? p.then(undefined, unwrapBlocked) : p;
-    };
+    },
+  });
 }
 
 const REQUEST_CREATED = 'undici:request:create';

@@ -1,10 +1,8 @@
 import type * as Http from 'node:http';
-import { callerLookDepth, shouldInspect } from '../lib/agent';
 import { emitErrorLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { check, checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
-import type { FirstLook } from '../lib/stack';
-import { bareHost, callOp, defaultPort, followRedirectChain, knownAddress, newContext, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
+import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { bareHost, defaultPort, followRedirectChain, judgedConnect, knownAddress, newContext, runWithTarget, targetFromUrl, type EgressContext, type Target } from './net';
 
 /**
  * http/https request and get → net.connect at call time. `get` is wrapped
@@ -110,30 +108,22 @@ function withBlockingAgent(args: unknown[], mod: typeof Http, err: PalisadeBlock
 }
 
 function clientWrapper(mod: typeof Http, moduleName: string, fn: 'request' | 'get', defaultProtocol: string): (orig: AnyFn) => AnyFn {
-  // Where the depth from this wrapper to its caller is learned (`callerLookDepth`).
-  const key = `net.connect@${moduleName}.${fn}`;
-  return (orig) =>
-    function request(this: unknown, ...args: unknown[]): unknown {
-      if (!shouldInspect('net.connect')) return orig.apply(this, args);
+  return judgedConnect({
+    key: `net.connect@${moduleName}.${fn}`,
+    module: moduleName,
+    fn,
+    target(_self, args) {
       const found = safeTarget(args, defaultProtocol);
-      if (found === undefined) return orig.apply(this, args);
-      const target = followRedirectChain(found);
-      let caller: FirstLook | undefined;
-      const look = callerLookDepth('net.connect', key);
-      if (look > 0) {
-        try {
-          Error.captureStackTrace(sitesHolder(look), request);
-        } finally {
-          caller = sitesBelow(request, key);
-        }
-      }
-      const err = caller === undefined ? check('net.connect', callOp, target, moduleName, fn) : checkAs('net.connect', callOp, caller, target, moduleName, fn);
-      if (err !== undefined) return orig.apply(this, withBlockingAgent(args, mod, err));
+      return found === undefined ? undefined : followRedirectChain(found);
+    },
+    blocked: (orig, self, args, err) => orig.apply(self, withBlockingAgent(args, mod, err)),
+    run(orig, self, args, target) {
       const ctx = newContext(target, false);
-      const req = runWithTarget(ctx, orig, this, args) as EgressContext['req'];
+      const req = runWithTarget(ctx, orig, self, args) as EgressContext['req'];
       ctx.req = req;
       return req;
-    };
+    },
+  });
 }
 
 function clientHook(moduleName: 'http' | 'https', defaultProtocol: 'http:' | 'https:'): HookDefinition {

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { callbackLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { bindCallbacks, callBound, dbIdentity, lastFunction, noop, sqlOperation, textOf } from './sql-common';
+import { bindCallbacks, callBound, dbIdentity, judgedQuery, lastFunction, noop, sqlOperation, textOf } from './sql-common';
 
 /**
  * mysql → sql.query. The package loads its classes lazily, so the hook
@@ -61,7 +61,7 @@ function buildNamespace(_ns: MysqlNamespace, args: unknown[]): SqlOperation | un
  * could not send (see its Pool.getConnection error path): on a later tick
  * `end(err)` calls the callback, emits 'error' to listeners, then 'end'.
  */
-function blockedQuery(args: unknown[], err: PalisadeBlockedError): unknown {
+function blockedQuery(_self: unknown, args: unknown[], err: PalisadeBlockedError): unknown {
   if (createQuery === undefined) {
     const em = new EventEmitter();
     const cb = lastFunction(args);
@@ -82,15 +82,19 @@ function blockedQuery(args: unknown[], err: PalisadeBlockedError): unknown {
 
 type Ctor = { prototype: object; createQuery?: unknown };
 
-function patchPoolLike(proto: object, builder: (self: never, args: unknown[]) => SqlOperation | undefined): void {
-  wrap(proto, 'query', (orig) => function query(this: never, ...args: unknown[]) {
-    const err = check('sql.query', builder, this, args);
-    if (err !== undefined) return blockedQuery(args, err);
-    const q = callBound(orig, this, args);
-    // The pool hands this same Query to a connection on a later tick.
-    if (q !== null && typeof q === 'object') judgedByPool.add(q);
-    return q;
-  });
+/** A pool's or a cluster's `query`: judged at call time, its Query marked for the connection it is handed to. */
+function patchPoolLike<S>(proto: object, key: string, builder: (self: S, args: unknown[]) => SqlOperation | undefined): void {
+  wrap(proto, 'query', judgedQuery<S>({
+    key,
+    build: builder,
+    blocked: blockedQuery,
+    run(orig, self, args) {
+      const q = callBound(orig, self, args);
+      // The pool hands this same Query to a connection on a later tick.
+      if (q !== null && typeof q === 'object') judgedByPool.add(q);
+      return q;
+    },
+  }));
 }
 
 /** A pool hands a connection over from whichever request released one when it is full. */
@@ -113,17 +117,18 @@ function patchClass(exports: unknown): void {
   if (!has(proto, 'query')) return;
   if (typeof C.createQuery === 'function') {
     createQuery = C.createQuery as CreateQuery;
-    wrap(proto, 'query', (orig) => function query(this: MysqlConnection, ...args: unknown[]) {
-      const first = args[0];
-      if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
-      const err = check('sql.query', buildConnection, this, args);
-      return err === undefined ? callBound(orig, this, args) : blockedQuery(args, err);
-    });
+    wrap(proto, 'query', judgedQuery<MysqlConnection>({
+      key: 'sql.query@mysql.Connection.query',
+      build: buildConnection,
+      judgedBefore: (args) => args[0] !== null && typeof args[0] === 'object' && judgedByPool.delete(args[0]),
+      blocked: blockedQuery,
+      run: callBound,
+    }));
   } else if (has(proto, 'acquireConnection')) {
-    patchPoolLike(proto, buildPool);
+    patchPoolLike(proto, 'sql.query@mysql.Pool.query', buildPool);
     patchGetConnection(proto);
   } else if (has(proto, '_getClusterNode')) {
-    patchPoolLike(proto, buildNamespace);
+    patchPoolLike(proto, 'sql.query@mysql.PoolNamespace.query', buildNamespace);
     patchGetConnection(proto);
   }
 }

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { callbackLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { bindCallbacks, callBound, dbIdentity, lastFunction, ownerOf, sqlOperation, textOf, type Callback } from './sql-common';
+import { bindCallbacks, callBound, dbIdentity, judgedQuery, lastFunction, ownerOf, sqlOperation, textOf, type Callback } from './sql-common';
 
 /**
  * mysql2 → sql.query: `query`, `execute` and `prepare` of connections
@@ -97,50 +97,73 @@ function isObject(x: unknown): x is object {
   return x !== null && typeof x === 'object';
 }
 
-const connectionWrappers: Record<string, (orig: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown> = {
-  query: (orig) => function query(this: Mysql2Connection, ...args: unknown[]) {
-    if (isObject(args[0]) && judgedByPool.delete(args[0])) return orig.apply(this, args);
-    const err = check('sql.query', build.query, this, args);
-    return err === undefined ? callBound(orig, this, args) : blockedCommand(args, err, this.config);
-  },
-  execute: (orig) => function execute(this: Mysql2Connection, ...args: unknown[]) {
-    if (isObject(args[0]) && judgedByPool.delete(args[0])) return orig.apply(this, args);
-    const err = check('sql.query', build.execute, this, args);
-    return err === undefined ? callBound(orig, this, args) : blockedCommand(args, err, this.config);
-  },
-  prepare: (orig) => function prepare(this: Mysql2Connection, ...args: unknown[]) {
-    const err = check('sql.query', build.prepare, this, args);
-    return err === undefined ? callBound(orig, this, args) : blockedPrepare(args, err);
-  },
+/** A command or `{ sql }` object a pool judged (and marked) before handing it to a connection. */
+function poolJudged(args: unknown[]): boolean {
+  return isObject(args[0]) && judgedByPool.delete(args[0]);
+}
+
+function blockedConnectionCommand(conn: Mysql2Connection, args: unknown[], err: PalisadeBlockedError): Command {
+  return blockedCommand(args, err, conn.config);
+}
+
+type Wrapper = (orig: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown;
+
+const connectionWrappers: Record<string, Wrapper> = {
+  query: judgedQuery<Mysql2Connection>({
+    key: 'sql.query@mysql2.Connection.query',
+    build: build.query,
+    judgedBefore: poolJudged,
+    blocked: blockedConnectionCommand,
+    run: callBound,
+  }),
+  execute: judgedQuery<Mysql2Connection>({
+    key: 'sql.query@mysql2.Connection.execute',
+    build: build.execute,
+    judgedBefore: poolJudged,
+    blocked: blockedConnectionCommand,
+    run: callBound,
+  }),
+  prepare: judgedQuery<Mysql2Connection>({
+    key: 'sql.query@mysql2.Connection.prepare',
+    build: build.prepare,
+    blocked: (_conn, args, err) => blockedPrepare(args, err),
+    run: callBound,
+  }),
 };
 
-const poolWrappers: Record<string, (orig: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown> = {
-  query: (orig) => function query(this: Mysql2Pool, ...args: unknown[]) {
-    const err = check('sql.query', build.poolQuery, this, args);
-    if (err !== undefined) return blockedCommand(args, err, this.config?.connectionConfig);
-    const q = callBound(orig, this, args);
-    if (isObject(q)) judgedByPool.add(q);
-    return q;
-  },
+const poolWrappers: Record<string, Wrapper> = {
+  query: judgedQuery<Mysql2Pool>({
+    key: 'sql.query@mysql2.Pool.query',
+    build: build.poolQuery,
+    blocked: (pool, args, err) => blockedCommand(args, err, pool.config?.connectionConfig),
+    run(orig, pool, args) {
+      const q = callBound(orig, pool, args);
+      if (isObject(q)) judgedByPool.add(q);
+      return q;
+    },
+  }),
   // A pool hands a connection over from whichever request released one when it is full.
   getConnection: (orig) => function getConnection(this: Mysql2Pool, ...args: unknown[]) {
     bindCallbacks(args);
     return orig.apply(this, args);
   },
-  execute: (orig) => function execute(this: Mysql2Pool, ...args: unknown[]) {
-    const err = check('sql.query', build.poolExecute, this, args);
-    if (err !== undefined) {
+  execute: judgedQuery<Mysql2Pool>({
+    key: 'sql.query@mysql2.Pool.execute',
+    build: build.poolExecute,
+    blocked(_pool, args, err) {
       // Pool#execute returns nothing; its only channel is the callback.
       const cb = lastFunction(args);
       if (cb !== undefined) callbackLater(cb, err);
       return undefined;
-    }
-    // Connection#execute treats `{ sql }` exactly like `sql`; the object gives the pool's call an identity to mark.
-    if (typeof args[0] === 'string') args[0] = { sql: args[0] };
-    if (isObject(args[0])) judgedByPool.add(args[0]);
-    bindCallbacks(args);
-    return orig.apply(this, args);
-  },
+    },
+    run(orig, pool, args) {
+      // Connection#execute treats `{ sql }` exactly like `sql`; the object gives the pool's call an identity to mark.
+      if (typeof args[0] === 'string') args[0] = { sql: args[0] };
+      if (isObject(args[0])) judgedByPool.add(args[0]);
+      bindCallbacks(args);
+      return orig.apply(pool, args);
+    },
+  }),
 };
 
 function patchAll(proto: object | undefined, wrappers: typeof poolWrappers): void {

@@ -1,11 +1,11 @@
 import { hostSpan } from '../lib/detectors/ssrf';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import { callerNow, lastCaller, policyRestricts, shouldInspect } from '../lib/agent';
+import { callerLookDepth, callerNow, lastCaller, policyRestricts, shouldInspect } from '../lib/agent';
 import { currentFrame, currentScope, runWithEgress, storage, type Scope } from '../lib/context';
 import { INTERNAL_CLASSES, classifyAddress, classifyHost, parseHostSpelling } from '../lib/detectors/ip';
 import { isPalisadeBlockedError, type PalisadeBlockedError } from '../lib/errors';
-import { check, checkAs, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { check, checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { FirstLook } from '../lib/stack';
 import { installOutsideRequestDetector } from '../lib/outside-request';
 import type { NetOperation, NetResource } from '../lib/types';
@@ -193,6 +193,50 @@ export function callOp(t: Target, module: string, fn: string): NetOperation {
 }
 
 type AnyFn = (...a: unknown[]) => unknown;
+
+/** One call-time entry point of an HTTP client: http(s).request and get, fetch, undici's APIs and methods. */
+export interface ConnectEntry {
+  /** Where the depth from the wrapper to its caller is learned (`callerLookDepth`): one key per entry point. */
+  key: string;
+  module: string;
+  /** The operation's `fn`, or how to read it from the receiver (a dispatcher's class). */
+  fn: string | ((self: unknown) => string);
+  /** Where the call goes. Undefined: passed through unjudged (the client reports arguments it cannot read). */
+  target: (self: unknown, args: unknown[]) => Target | undefined;
+  /** The blocked call's result, in the client's own convention. */
+  blocked: (orig: AnyFn, self: unknown, args: unknown[], err: PalisadeBlockedError) => unknown;
+  /** The allowed call, run with its egress context in place (`runWithTarget`). */
+  run: (orig: AnyFn, self: unknown, args: unknown[], target: Target) => unknown;
+}
+
+/*
+ * Every HTTP client entry point's wrapper. Under package scopes it reads the caller's call sites in its own
+ * frame and hands them to `checkAs`, so that `check`'s optimised frame is not among those V8 summarises
+ * (~11 k instructions a judged call: lib/hooking.ts above `sitesHolder`, docs/performance.md "Session 27").
+ * One wrapper for all of them rather than the capture repeated in each: what differs is called out of this
+ * frame, never below the capture. Read only for a call with a target, which will be judged.
+ */
+export function judgedConnect(entry: ConnectEntry): (orig: AnyFn) => AnyFn {
+  const { key, module, fn, target, blocked, run } = entry;
+  return (orig) =>
+    function judgedConnect(this: unknown, ...args: unknown[]): unknown {
+      if (!shouldInspect('net.connect')) return orig.apply(this, args);
+      const t = target(this, args);
+      if (t === undefined) return orig.apply(this, args);
+      let caller: FirstLook | undefined;
+      const look = callerLookDepth('net.connect', key);
+      if (look > 0) {
+        try {
+          Error.captureStackTrace(sitesHolder(look), judgedConnect);
+        } finally {
+          caller = sitesBelow(judgedConnect, key);
+        }
+      }
+      const f = typeof fn === 'string' ? fn : fn(this);
+      const err = caller === undefined ? check('net.connect', callOp, t, module, f) : checkAs('net.connect', callOp, caller, t, module, f);
+      return err === undefined ? run(orig, this, args, t) : blocked(orig, this, args, err);
+    };
+}
 
 /** undici's global dispatcher slot, shared by Node's bundled fetch and the undici package. */
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');

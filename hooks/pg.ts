@@ -1,11 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { callerLookDepth } from '../lib/agent';
-import { check, checkAs, sitesBelow, sitesHolder, unwrap, wrap, type HookDefinition } from '../lib/hooking';
-import type { FirstLook } from '../lib/stack';
+import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { bindCallbacks, bindEvents, dbIdentity, noop, ownerOf, sqlOperation, type Callback } from './sql-common';
+import { bindCallbacks, bindEvents, dbIdentity, judgedQuery, noop, ownerOf, sqlOperation, type Callback } from './sql-common';
 
 /**
  * pg → sql.query, judged where the app called: `Client.prototype.query`
@@ -186,6 +184,13 @@ function targets(exports: unknown): { client?: object; pool?: object } {
   return { client: ownerOf(pg.Client?.prototype, 'query'), pool: ownerOf(pg.Pool?.prototype, 'query') };
 }
 
+/** A client query pg-pool makes for a pool query it judged (`markJudged`): the mark is forgotten as it is seen. */
+function poolJudged(args: unknown[]): boolean {
+  const first = args[0];
+  if (first !== null && typeof first === 'object') return judgedByPool.delete(first);
+  return typeof first === 'string' && Array.isArray(args[1]) && (args[1] as MarkedValues)[kJudged] === true;
+}
+
 /** Keys under which the depth from each wrapper to its caller is learned (`callerLookDepth`). */
 const CLIENT_KEY = 'sql.query@pg.Client';
 const POOL_KEY = 'sql.query@pg.Pool';
@@ -196,50 +201,35 @@ export const pgHook: HookDefinition = {
   patch(exports) {
     const { client, pool } = targets(exports);
     if (client !== undefined) {
-      wrap(client, 'query', (orig) => function query(this: PgClient, ...args: unknown[]) {
-        const first = args[0];
-        if (first !== null && typeof first === 'object' && judgedByPool.delete(first)) return orig.apply(this, args);
-        const second = args[1];
-        if (typeof first === 'string' && Array.isArray(second) && (second as MarkedValues)[kJudged] === true) return orig.apply(this, args);
-        let caller: FirstLook | undefined;
-        const look = callerLookDepth('sql.query', CLIENT_KEY);
-        if (look > 0) {
-          try {
-            Error.captureStackTrace(sitesHolder(look), query);
-          } finally {
-            caller = sitesBelow(query, CLIENT_KEY);
-          }
-        }
-        const err = caller === undefined ? check('sql.query', buildClient, this, args) : checkAs('sql.query', buildClient, caller, this, args, undefined);
-        if (err !== undefined) return blockClientQuery(this, args, err);
-        bindQuery(args);
-        return orig.apply(this, args);
-      });
+      wrap(client, 'query', judgedQuery<PgClient>({
+        key: CLIENT_KEY,
+        build: buildClient,
+        judgedBefore: poolJudged,
+        blocked: blockClientQuery,
+        run(orig, self, args) {
+          bindQuery(args);
+          return orig.apply(self, args);
+        },
+      }));
     }
     if (pool !== undefined) {
-      wrap(pool, 'query', (orig) => function query(this: PgPool, ...args: unknown[]) {
-        let caller: FirstLook | undefined;
-        const look = callerLookDepth('sql.query', POOL_KEY);
-        if (look > 0) {
+      wrap(pool, 'query', judgedQuery<PgPool>({
+        key: POOL_KEY,
+        build: buildPool,
+        blocked: (_pool, args, err) => blockPoolQuery(args, err),
+        run(orig, self, args) {
+          bindQuery(args);
+          // Marked even when nothing was judged (outside any scope): the client call may run later in
+          // another request's async context (the pool queues), where it must not be judged against that request.
+          markJudged(args);
+          inPoolQuery = true;
           try {
-            Error.captureStackTrace(sitesHolder(look), query);
+            return orig.apply(self, args);
           } finally {
-            caller = sitesBelow(query, POOL_KEY);
+            inPoolQuery = false;
           }
-        }
-        const err = caller === undefined ? check('sql.query', buildPool, this, args) : checkAs('sql.query', buildPool, caller, this, args, undefined);
-        if (err !== undefined) return blockPoolQuery(args, err);
-        bindQuery(args);
-        // Marked even when nothing was judged (outside any scope): the client call may run later in
-        // another request's async context (the pool queues), where it must not be judged against that request.
-        markJudged(args);
-        inPoolQuery = true;
-        try {
-          return orig.apply(this, args);
-        } finally {
-          inPoolQuery = false;
-        }
-      });
+        },
+      }));
     }
     const connect = ownerOf((exports as PgExports).Pool?.prototype, 'connect');
     if (connect !== undefined) {

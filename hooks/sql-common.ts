@@ -1,4 +1,8 @@
+import { callerLookDepth } from '../lib/agent';
 import { inCallerContext } from '../lib/context';
+import type { PalisadeBlockedError } from '../lib/errors';
+import { check, checkAs, sitesBelow, sitesHolder } from '../lib/hooking';
+import type { FirstLook } from '../lib/stack';
 import type { SqlDialect, SqlOperation } from '../lib/types';
 
 /**
@@ -95,4 +99,46 @@ export function callBound(orig: (...a: unknown[]) => unknown, self: unknown, arg
   const q = orig.apply(self, args);
   bindEvents(q);
   return q;
+}
+
+type AnyFn = (...a: unknown[]) => unknown;
+
+/** One call-time entry point of a driver: a connection's or a pool's `query`, `execute` or `prepare`. */
+export interface SqlEntry<S> {
+  /** Where the depth from the wrapper to its caller is learned (`callerLookDepth`): one key per entry point. */
+  key: string;
+  build: (self: S, args: unknown[]) => SqlOperation | undefined;
+  /** A call a pool judged already (it carries the pool's mark): passed through unjudged. */
+  judgedBefore?: (args: unknown[]) => boolean;
+  /** The blocked call's result, failed in the driver's own convention. */
+  blocked: (self: S, args: unknown[], err: PalisadeBlockedError) => unknown;
+  /** The allowed call. */
+  run: (orig: AnyFn, self: S, args: unknown[]) => unknown;
+}
+
+/*
+ * Every SQL entry point's wrapper. Under package scopes it reads the caller's call sites in its own frame and
+ * hands them to `checkAs`, so that `check`'s optimised frame is not among those V8 summarises (~11 k
+ * instructions a judged call: lib/hooking.ts above `sitesHolder`, docs/performance.md "Session 27"). One
+ * wrapper for all of them rather than the capture repeated in each: what differs (the pool's mark, the
+ * block's convention, what runs) is called out of this frame, never below the capture. Read before the build,
+ * which drops only a call with no SQL text.
+ */
+export function judgedQuery<S>(entry: SqlEntry<S>): (orig: AnyFn) => AnyFn {
+  const { key, build, judgedBefore, blocked, run } = entry;
+  return (orig) =>
+    function judgedQuery(this: S, ...args: unknown[]): unknown {
+      if (judgedBefore !== undefined && judgedBefore(args)) return orig.apply(this, args);
+      let caller: FirstLook | undefined;
+      const look = callerLookDepth('sql.query', key);
+      if (look > 0) {
+        try {
+          Error.captureStackTrace(sitesHolder(look), judgedQuery);
+        } finally {
+          caller = sitesBelow(judgedQuery, key);
+        }
+      }
+      const err = caller === undefined ? check('sql.query', build, this, args) : checkAs('sql.query', build, caller, this, args, undefined);
+      return err === undefined ? run(orig, this, args) : blocked(this, args, err);
+    };
 }

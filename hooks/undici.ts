@@ -1,10 +1,9 @@
 import { PassThrough } from 'node:stream';
-import { shouldInspect } from '../lib/agent';
 import { callbackLater, rejected } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import { fetchWrapper } from './fetch';
-import { callOp, followsRedirectsThrough, newContext, runWithTarget, targetFromUrl, type Target } from './net';
+import { followsRedirectsThrough, judgedConnect, newContext, runWithTarget, targetFromUrl, type Target } from './net';
 
 /**
  * The undici package → net.connect at call time: the top-level request,
@@ -97,40 +96,33 @@ function methodCallback(api: Api, args: unknown[]): unknown {
   return api === 'stream' ? args[2] : args[1];
 }
 
-function judged(
-  self: unknown,
-  orig: AnyFn,
-  args: unknown[],
-  target: Target | undefined,
-  fn: string,
-  api: Api,
-  callback: unknown,
-  dispatcher: unknown,
-): unknown {
-  if (target === undefined) return orig.apply(self, args);
-  const err = check('net.connect', callOp, target, 'undici', fn);
-  if (err !== undefined) return blockedResult(api, callback, err);
-  const ctx = newContext(target, followsRedirectsThrough(dispatcher));
-  return runWithTarget(ctx, orig, self, args);
-}
-
 function topLevelWrapper(api: Api): (orig: AnyFn) => AnyFn {
-  return (orig) =>
-    function undiciApi(this: unknown, ...args: unknown[]): unknown {
-      if (!shouldInspect('net.connect')) return orig.apply(this, args);
+  return judgedConnect({
+    key: `net.connect@undici.${api}`,
+    module: 'undici',
+    fn: api,
+    target: (self, args) => safe(topLevelTarget, self, args),
+    blocked: (_orig, _self, args, err) => blockedResult(api, topLevelCallback(api, args), err),
+    run(orig, self, args, target) {
       const opts = args[1] !== null && typeof args[1] === 'object' ? (args[1] as { dispatcher?: unknown }) : undefined;
-      return judged(this, orig, args, safe(topLevelTarget, this, args), api, api, topLevelCallback(api, args), opts?.dispatcher);
-    };
+      return runWithTarget(newContext(target, followsRedirectsThrough(opts?.dispatcher)), orig, self, args);
+    },
+  });
 }
 
 function methodWrapper(api: Api): (orig: AnyFn) => AnyFn {
-  return (orig) =>
-    function dispatcherApi(this: unknown, ...args: unknown[]): unknown {
-      if (!shouldInspect('net.connect')) return orig.apply(this, args);
-      const name = (this as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-      const fn = `${typeof name === 'string' ? name : 'Dispatcher'}.${api}`;
-      return judged(this, orig, args, safe(methodTarget, this, args), fn, api, methodCallback(api, args), this);
-    };
+  return judgedConnect({
+    // One wrapper, on Dispatcher.prototype, for every kind of dispatcher: one key.
+    key: `net.connect@undici.Dispatcher.${api}`,
+    module: 'undici',
+    fn(self) {
+      const name = (self as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      return `${typeof name === 'string' ? name : 'Dispatcher'}.${api}`;
+    },
+    target: (self, args) => safe(methodTarget, self, args),
+    blocked: (_orig, _self, args, err) => blockedResult(api, methodCallback(api, args), err),
+    run: (orig, self, args, target) => runWithTarget(newContext(target, followsRedirectsThrough(self)), orig, self, args),
+  });
 }
 
 type UndiciExports = Record<string, unknown> & { Dispatcher?: { prototype: object } };
