@@ -1,6 +1,7 @@
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import type { PalisadeBlockedError } from '../lib/errors';
+import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { sqlOperation } from './sql-common';
+import { judgedQuery, sqlOperation } from './sql-common';
 
 /**
  * better-sqlite3 → sql.query. SQL text enters the engine at `prepare`
@@ -26,6 +27,10 @@ const build = {
   pragma: (db: Db, source: unknown) => op(db, 'Database.pragma', typeof source === 'string' ? `PRAGMA ${source}` : undefined),
 };
 
+function throwBlock(_db: Db, _args: unknown[], err: PalisadeBlockedError): never {
+  throw err;
+}
+
 export const betterSqlite3Hook: HookDefinition = {
   module: 'better-sqlite3',
   versions: '>=7.0.0 <14',
@@ -34,11 +39,12 @@ export const betterSqlite3Hook: HookDefinition = {
     if (proto === undefined) return exports;
     for (const fn of FUNCTIONS) {
       const b = build[fn];
-      wrap(proto, fn, (orig) => function (this: Db, ...args: unknown[]) {
-        const err = check('sql.query', b, this, args[0]);
-        if (err !== undefined) throw err;
-        return orig.apply(this, args);
-      });
+      wrap(proto, fn, judgedQuery<Db>({
+        key: `sql.query@better-sqlite3.Database.${fn}`,
+        build: (db, args) => b(db, args[0]),
+        blocked: throwBlock,
+        run: (orig, db, args) => orig.apply(db, args),
+      }));
     }
     return exports;
   },

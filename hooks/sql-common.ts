@@ -103,7 +103,7 @@ export function callBound(orig: (...a: unknown[]) => unknown, self: unknown, arg
 
 type AnyFn = (...a: unknown[]) => unknown;
 
-/** One call-time entry point of a driver: a connection's or a pool's `query`, `execute` or `prepare`. */
+/** One call-time entry point of a driver: a connection's or a pool's `query` or `execute`, a database's `prepare`, `exec`, …. */
 export interface SqlEntry<S> {
   /** Where the depth from the wrapper to its caller is learned (`callerLookDepth`): one key per entry point. */
   key: string;

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { callbackLater, emitErrorLater } from '../lib/enforce';
 import type { PalisadeBlockedError } from '../lib/errors';
-import { check, unwrap, wrap, type HookDefinition } from '../lib/hooking';
+import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 import type { SqlOperation } from '../lib/types';
-import { bindCallbacks, lastFunction, sqlOperation, type Callback } from './sql-common';
+import { bindCallbacks, judgedQuery, lastFunction, sqlOperation, type Callback } from './sql-common';
 
 /**
  * sqlite3 → sql.query: `Database#run/get/all/each/map/exec/prepare`, where
@@ -112,12 +112,15 @@ export const sqlite3Hook: HookDefinition = {
     if (proto === undefined) return exports;
     for (const fn of METHODS) {
       const b = build[fn];
-      wrap(proto, fn, (orig) => function (this: Db, ...args: unknown[]) {
-        const err = check('sql.query', b, this, args);
-        if (err !== undefined) return block(this, fn, args, err);
-        bindCallbacks(args);
-        return orig.apply(this, args);
-      });
+      wrap(proto, fn, judgedQuery<Db>({
+        key: `sql.query@sqlite3.Database.${fn}`,
+        build: b,
+        blocked: (db, args, err) => block(db, fn, args, err),
+        run(orig, db, args) {
+          bindCallbacks(args);
+          return orig.apply(db, args);
+        },
+      }));
     }
     const stmt = (exports as Sqlite3).Statement?.prototype;
     if (stmt !== undefined) {

@@ -3,10 +3,10 @@ import { isPalisadeBlockedError } from '../../lib/index';
 import { MYSQL, PG, needServer } from '../helpers/db';
 import { alternate, blocksNamePackage, withPackage, type Case } from '../helpers/packages';
 
-// pg, mysql and mysql2 under package scopes, against the real PostgreSQL and MariaDB. Every entry point that
-// judges at call time reads its caller's call sites in its own wrapper rather than in check() (judgedQuery in
-// hooks/sql-common.ts): the app's query is the app's, and the same query made from a package's file is the
-// package's, which has no grant.
+// The SQL drivers under package scopes: pg and mysql/mysql2 against the real PostgreSQL and MariaDB, the two
+// sqlite drivers in memory. Every entry point that judges at call time reads its caller's call sites in its own
+// wrapper rather than in check() (judgedQuery in hooks/sql-common.ts): the app's query is the app's, and the
+// same query made from a package's file is the package's, which has no grant.
 const PKG = 'query-helper';
 const SQL = 'SELECT 1 AS n';
 // One function per entry point, each on a line of its own (see blocksNamePackage).
@@ -27,8 +27,19 @@ const CALLS = {
   m2PrepareP: '(db) => db.prepare(SQL)',
   m2PoolQueryP: '(db) => db.query(SQL)',
   m2PoolExecuteP: '(db) => db.execute(SQL)',
+  bsPrepare: '(db) => db.prepare(SQL)',
+  bsExec: '(db) => db.exec(SQL)',
+  bsPragma: "(db) => db.pragma('user_version')",
+  s3Run: '(db, cb) => db.run(SQL, cb)',
+  s3Get: '(db, cb) => db.get(SQL, cb)',
+  s3All: '(db, cb) => db.all(SQL, cb)',
+  s3Each: '(db, cb) => db.each(SQL, () => {}, cb)',
+  s3Map: '(db, cb) => db.map(SQL, cb)',
+  s3Exec: '(db, cb) => db.exec(SQL, cb)',
+  s3Prepare: '(db, cb) => db.prepare(SQL, cb)',
 } as const;
-const { log, pkgDir } = withPackage(PKG, ['  sql.query:', '    - { id: app-selects, kinds: [select] }'], [
+// `other`: better-sqlite3's pragma.
+const { log, pkgDir } = withPackage(PKG, ['  sql.query:', '    - { id: app-selects, kinds: [select, other] }'], [
   `const SQL = '${SQL}';`,
   ...Object.entries(CALLS).map(([name, body]) => `exports.${name} = ${body};`),
 ]);
@@ -37,6 +48,8 @@ const pg = require('pg') as typeof import('pg');
 const mysql = require('mysql') as typeof import('mysql');
 const mysql2 = require('mysql2') as typeof import('mysql2');
 const mysql2p = require('mysql2/promise') as typeof import('mysql2/promise');
+const BetterSqlite3 = require('better-sqlite3') as typeof import('better-sqlite3');
+const sqlite3 = require('sqlite3') as typeof import('sqlite3');
 type Cb = (err: unknown, res?: unknown) => void;
 const helper = require(pkgDir) as Record<keyof typeof CALLS, (db: object, cb?: Cb) => unknown>;
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -173,5 +186,70 @@ t.test('mysql2, callback and promise APIs', async (t) => {
   ];
   await alternate(t, cases, ROWS);
   t.equal(await cases[0]!.app(), ROWS, 'the connection is still usable');
+  blocksNamePackage(t, log, 'sql.query', PKG, cases);
+});
+
+/** A synchronous call's outcome: 'ok', 'blocked' (thrown) or the error. */
+function ran(call: () => unknown): Promise<string> {
+  try {
+    call();
+    return Promise.resolve('ok');
+  } catch (err) {
+    return Promise.resolve(failed(err));
+  }
+}
+
+/** A callback's outcome: 'ok', 'blocked' or the error. */
+function answered(call: (cb: Cb) => void): Promise<string> {
+  return new Promise((resolve) => call((err) => resolve(err ? failed(err) : 'ok')));
+}
+
+t.test('better-sqlite3', async (t) => {
+  const db = new BetterSqlite3(':memory:');
+  t.teardown(() => db.close());
+  const entry = BetterSqlite3.prototype;
+  const cases: Case[] = [
+    { name: 'Database#prepare', module: 'better-sqlite3', fn: 'Database.prepare', entry: entry.prepare,
+      app: () => ran(() => db.prepare(SQL).get()),
+      pkg: () => ran(() => (helper.bsPrepare(db) as { get(): unknown }).get()) },
+    { name: 'Database#exec', module: 'better-sqlite3', fn: 'Database.exec', entry: entry.exec,
+      app: () => ran(() => db.exec(SQL)),
+      pkg: () => ran(() => helper.bsExec(db)) },
+    { name: 'Database#pragma', module: 'better-sqlite3', fn: 'Database.pragma', entry: entry.pragma,
+      app: () => ran(() => db.pragma('user_version')),
+      pkg: () => ran(() => helper.bsPragma(db)) },
+  ];
+  await alternate(t, cases, 'ok');
+  blocksNamePackage(t, log, 'sql.query', PKG, cases);
+});
+
+t.test('sqlite3', async (t) => {
+  const db = new sqlite3.Database(':memory:');
+  t.teardown(() => new Promise<void>((r) => db.close(() => r())));
+  const entry = sqlite3.Database.prototype;
+  const cases: Case[] = [
+    { name: 'Database#run', module: 'sqlite3', fn: 'Database.run', entry: entry.run,
+      app: () => answered((cb) => db.run(SQL, cb)),
+      pkg: () => answered((cb) => helper.s3Run(db, cb)) },
+    { name: 'Database#get', module: 'sqlite3', fn: 'Database.get', entry: entry.get,
+      app: () => answered((cb) => db.get(SQL, cb)),
+      pkg: () => answered((cb) => helper.s3Get(db, cb)) },
+    { name: 'Database#all', module: 'sqlite3', fn: 'Database.all', entry: entry.all,
+      app: () => answered((cb) => db.all(SQL, cb)),
+      pkg: () => answered((cb) => helper.s3All(db, cb)) },
+    { name: 'Database#each', module: 'sqlite3', fn: 'Database.each', entry: entry.each,
+      app: () => answered((cb) => db.each(SQL, () => {}, cb)),
+      pkg: () => answered((cb) => helper.s3Each(db, cb)) },
+    { name: 'Database#map', module: 'sqlite3', fn: 'Database.map', entry: (entry as unknown as { map: unknown }).map,
+      app: () => answered((cb) => (db as unknown as { map(sql: string, cb: Cb): void }).map(SQL, cb)),
+      pkg: () => answered((cb) => helper.s3Map(db, cb)) },
+    { name: 'Database#exec', module: 'sqlite3', fn: 'Database.exec', entry: entry.exec,
+      app: () => answered((cb) => db.exec(SQL, cb)),
+      pkg: () => answered((cb) => helper.s3Exec(db, cb)) },
+    { name: 'Database#prepare', module: 'sqlite3', fn: 'Database.prepare', entry: entry.prepare,
+      app: () => answered((cb) => db.prepare(SQL, cb)),
+      pkg: () => answered((cb) => helper.s3Prepare(db, cb)) },
+  ];
+  await alternate(t, cases, 'ok');
   blocksNamePackage(t, log, 'sql.query', PKG, cases);
 });
