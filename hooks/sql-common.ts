@@ -7,7 +7,7 @@ import type { SqlDialect, SqlOperation } from '../lib/types';
 
 /**
  * What the five SQL driver hooks share: one way to turn query text into a
- * `sql.query` operation. The statement kind is not computed here: the
+ * `sql.query` operation, and one call-time wrapper (`judgedQuery`). The statement kind is not computed here: the
  * injection check does not need it, and a policy with SQL rules or an event
  * fills it in on first use (lib/policy/rules-sql.ts, lib/agent.ts).
  */

@@ -6,7 +6,9 @@ const SQL = 'SELECT 1 AS n';
 
 function entryPoint(name) {
   if (name === 'mysql2-pool') {
-    const pool = require('mysql2').createPool({ host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test', connectionLimit: 2 });
+    const pool = require('mysql2').createPool({
+      host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test', connectionLimit: 2,
+    });
     const call = () => new Promise((res, rej) => pool.query(SQL, (e, r) => (e ? rej(e) : res(r))));
     return { call, end: () => pool.end() };
   }
