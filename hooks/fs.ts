@@ -34,6 +34,8 @@ type Cb = (...args: unknown[]) => void;
 interface Site {
   spec: FnSpec;
   self: AnyFn | undefined;
+  /** A realpath function, which Node's loaders call with their cache (`isLoaderRealpath`). */
+  realpath: boolean;
 }
 
 let built = false;
@@ -62,7 +64,7 @@ function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation
     const o = args[1];
     if (o !== null && typeof o === 'object' && (o as { fd?: unknown }).fd != null) return undefined;
   }
-  if (spec.name.startsWith('realpath') && isLoaderRealpath(args[1])) return undefined;
+  if (site.realpath && isLoaderRealpath(args[1])) return undefined;
   const argPath = rawPathOf(arg);
   if (argPath === undefined) return undefined;
   const rawPath = p.patterns === undefined ? argPath : withCwd(argPath, p, args);
@@ -84,12 +86,21 @@ const FS_KEY = 'fs@wrapper';
 
 /**
  * How deep an fs wrapper reads its caller's stack itself (`sitesHolder` in lib/hooking.ts), or 0: the policy
- * needs no caller, or the call is one Node makes inside an fs call already judged (`build` drops those).
+ * needs no caller, or `build` may drop the call: one Node makes inside an fs call already judged, or the shapes
+ * Node's module loaders use (`loaderShaped`), whose caller `build` reads once it knows the call is the app's.
  */
-function wrapperLook(): number {
+function wrapperLook(site: Site, args: ArrayLike<unknown>): number {
   const read = callerLookDepth('fs.read', FS_KEY);
   const look = read > 0 ? read : callerLookDepth('fs.write', FS_KEY);
-  return look > 0 && currentFrame()?.fsNested !== true ? look : 0;
+  return look > 0 && currentFrame()?.fsNested !== true && !loaderShaped(site, args) ? look : 0;
+}
+
+/** A call of a shape `build` drops when Node's module loaders make it (a realpath with their cache, a file: URL, a '.map' file). */
+function loaderShaped(site: Site, args: ArrayLike<unknown>): boolean {
+  const spec = site.spec;
+  if (site.realpath && isLoaderRealpath(args[1])) return true;
+  const arg = args[spec.paths[0]?.index ?? 0];
+  return isUrl(arg) || (typeof arg === 'string' && arg.endsWith('.map'));
 }
 
 /**
@@ -227,14 +238,26 @@ function copyProps(from: AnyFn, to: AnyFn): void {
 }
 
 function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): AnyFn {
-  const site: Site = { spec, self: undefined };
+  const site: Site = { spec, self: undefined, realpath: spec.name.startsWith('realpath') };
   let w: AnyFn;
   switch (spec.style) {
+    // Three closures with the capture written out in each, not one: a closure's optimised code and type feedback
+    // are shared by every function wrapped with it, and sharing one across the sync, existsSync and async forms
+    // cost the fast path (no request, no rule) ~160-200 more instructions a sync call (docs/performance.md).
     case 'sync':
       w = function (this: unknown) {
         if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0) {
-          const err = judge(site, arguments);
+          let caller: FirstLook | undefined;
+          const look = wrapperLook(site, arguments);
+          if (look > 0) {
+            try {
+              Error.captureStackTrace(sitesHolder(look), w);
+            } finally {
+              caller = sitesBelow(w, FS_KEY);
+            }
+          }
+          const err = judge(site, arguments, caller);
           if (err !== undefined) throw err;
         }
         return runInner(orig, this, arguments);
@@ -243,20 +266,30 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
     case 'existsSync':
       w = function (this: unknown) {
         if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
-        // existsSync never throws: a blocked probe answers "does not exist".
-        if (guard.depth === 0 && judge(site, arguments) !== undefined) return false;
+        if (guard.depth === 0) {
+          let caller: FirstLook | undefined;
+          const look = wrapperLook(site, arguments);
+          if (look > 0) {
+            try {
+              Error.captureStackTrace(sitesHolder(look), w);
+            } finally {
+              caller = sitesBelow(w, FS_KEY);
+            }
+          }
+          // existsSync never throws: a blocked probe answers "does not exist".
+          if (judge(site, arguments, caller) !== undefined) return false;
+        }
         return runInner(orig, this, arguments);
       };
       break;
     case 'callback':
     case 'promise': {
-      // One wrapper for both: the caller's sites are captured in the wrapper's own frame (lib/hooking.ts).
       const promise = spec.style === 'promise';
       w = function (this: unknown) {
         if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0) {
           let caller: FirstLook | undefined;
-          const look = wrapperLook();
+          const look = wrapperLook(site, arguments);
           if (look > 0) {
             try {
               Error.captureStackTrace(sitesHolder(look), w);

@@ -11,12 +11,18 @@ import { readEvents, tmpDir } from './app';
  * answer stand for the other's.
  */
 
-/** Start Palisade in block mode with `allow` (the policy's allow section, as YAML lines) and a package in
- *  node_modules whose index.js is `index`; `pkgDir` is what to require (after this, so it is patched). */
-export function withPackage(pkg: string, allow: readonly string[], index: readonly string[]): { log: string; pkgDir: string } {
+/** Start Palisade in block mode with `allow` (the policy's allow section, as YAML lines; `rest`, more top-level
+ *  sections) and a package in node_modules whose index.js is `index`; `pkgDir` is what to require (after this,
+ *  so it is patched). */
+export function withPackage(
+  pkg: string,
+  allow: readonly string[],
+  index: readonly string[],
+  rest: readonly string[] = [],
+): { log: string; pkgDir: string } {
   const dir = tmpDir();
   const policy = path.join(dir, 'policy.yaml');
-  fs.writeFileSync(policy, ['version: 1', 'mode: block', 'allow:', ...allow, ''].join('\n'));
+  fs.writeFileSync(policy, ['version: 1', 'mode: block', 'allow:', ...allow, ...rest, ''].join('\n'));
   const pkgDir = path.join(dir, 'node_modules', pkg);
   fs.mkdirSync(pkgDir, { recursive: true });
   fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ name: pkg, version: '1.0.0' }));
