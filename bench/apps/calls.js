@@ -1,6 +1,8 @@
 'use strict';
-// One SQL driver entry point called in a loop by the app, for bench/call-instructions.sh: WARM calls, then
+// One sink's entry point called in a loop by the app, for bench/call-instructions.sh: WARM calls, then
 // "ZERO" (the runner zeroes callgrind's counters), N calls, then "DUMP". CALL picks the entry point.
+const fs = require('node:fs');
+const path = require('node:path');
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 const SQL = 'SELECT 1 AS n';
 
@@ -21,6 +23,11 @@ function entryPoint(name) {
     const db = new (require('better-sqlite3'))(':memory:');
     return { call: () => db.prepare(SQL).get(), end: () => db.close() };
   }
+  // The file the realistic bench route reads; judged under bench/policies/app-calls.yaml's fs.read allow.
+  const file = path.join(__dirname, 'data', 'receipt.txt');
+  if (name === 'fs-readfilesync') return { call: () => fs.readFileSync(file, 'utf8'), end: () => undefined };
+  if (name === 'fs-statsync') return { call: () => fs.statSync(file), end: () => undefined };
+  if (name === 'fs-promises') return { call: () => fs.promises.readFile(file, 'utf8'), end: () => undefined };
   throw new Error(`unknown CALL ${name}`);
 }
 
