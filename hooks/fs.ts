@@ -86,8 +86,8 @@ const FS_KEY = 'fs@wrapper';
 
 /**
  * How deep an fs wrapper reads its caller's stack itself (`sitesHolder` in lib/hooking.ts), or 0: the policy
- * needs no caller, or `build` may drop the call: one Node makes inside an fs call already judged, or the shapes
- * Node's module loaders use (`loaderShaped`), whose caller `build` reads once it knows the call is the app's.
+ * needs no caller, or `build` may drop the call: one Node makes inside an fs call already judged, or one of the
+ * shapes Node's module loaders use (`loaderShaped`), left to `check`, which reads the stack only if `build` keeps it.
  */
 function wrapperLook(site: Site, args: ArrayLike<unknown>): number {
   const read = callerLookDepth('fs.read', FS_KEY);
@@ -95,11 +95,10 @@ function wrapperLook(site: Site, args: ArrayLike<unknown>): number {
   return look > 0 && currentFrame()?.fsNested !== true && !loaderShaped(site, args) ? look : 0;
 }
 
-/** A call of a shape `build` drops when Node's module loaders make it (a realpath with their cache, a file: URL, a '.map' file). */
+/** A call of a shape `build` drops when a module loader makes it: a realpath with its cache, a file: URL, a '.map' file. */
 function loaderShaped(site: Site, args: ArrayLike<unknown>): boolean {
-  const spec = site.spec;
   if (site.realpath && isLoaderRealpath(args[1])) return true;
-  const arg = args[spec.paths[0]?.index ?? 0];
+  const arg = args[site.spec.paths[0]?.index ?? 0];
   return isUrl(arg) || (typeof arg === 'string' && arg.endsWith('.map'));
 }
 

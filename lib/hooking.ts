@@ -165,8 +165,8 @@ let knownCaller: FirstLook | undefined;
  *
  * Taken before the operation is built, so only where the build rarely drops the call: a dropped call has read
  * the stack for nothing (and only under a policy with package scopes). Written out in fs's three wrappers (one
- * per kind of form, hooks/fs.ts says why) and in the two wrappers every SQL and HTTP client entry point shares (`judgedQuery` in hooks/sql-common.ts,
- * `judgedConnect` in hooks/net.ts).
+ * per kind of form, hooks/fs.ts says why) and in the two wrappers every SQL and HTTP client entry point shares
+ * (`judgedQuery` in hooks/sql-common.ts, `judgedConnect` in hooks/net.ts).
  */
 let holder: { stack?: unknown } | undefined;
 let holderLook = 0;
