@@ -111,6 +111,25 @@ function fsWatched(): boolean {
   return shouldInspectAny(FS_OPS);
 }
 
+/**
+ * `judge`, with the caller's call sites read first when the policy needs them: below `wrapper`, the sync wrapper
+ * that called this. The capture is taken here rather than in the wrapper (as the async forms take it), one frame
+ * deeper, so that the wrapper stays small; where V8 inlines this into the wrapper, as in a hot loop, that frame
+ * is gone.
+ */
+function judgeCalled(site: Site, args: ArrayLike<unknown>, wrapper: AnyFn): PalisadeBlockedError | undefined {
+  let caller: FirstLook | undefined;
+  const look = wrapperLook(site, args);
+  if (look > 0) {
+    try {
+      Error.captureStackTrace(sitesHolder(look), wrapper);
+    } finally {
+      caller = sitesBelow(wrapper, FS_KEY);
+    }
+  }
+  return judge(site, args, caller);
+}
+
 /** Judge every path argument; the first block wins. Palisade's own fs use while judging is not judged. */
 function judge(site: Site, args: ArrayLike<unknown>, caller?: FirstLook): PalisadeBlockedError | undefined {
   built = false;
@@ -240,23 +259,15 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
   const site: Site = { spec, self: undefined, realpath: spec.name.startsWith('realpath') };
   let w: AnyFn;
   switch (spec.style) {
-    // Three closures with the capture written out in each, not one: a closure's optimised code and type feedback
-    // are shared by every function wrapped with it, and sharing one across the sync, existsSync and async forms
-    // cost the fast path (no request, no rule) ~160-200 more instructions a sync call (docs/performance.md).
+    // The sync forms judge through `judgeCalled`, keeping their wrappers as small as they were before those read
+    // their caller: a wrapper's bytecode counts against the inlining budget of the app function that calls it, and
+    // with the capture written out in it (235 bytes against 100) V8 on Node 24 stopped inlining Node's own statSync
+    // helpers there, +200-230 instructions a call on the fast path (docs/performance.md, "Session 29").
     case 'sync':
       w = function (this: unknown) {
         if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
         if (guard.depth === 0) {
-          let caller: FirstLook | undefined;
-          const look = wrapperLook(site, arguments);
-          if (look > 0) {
-            try {
-              Error.captureStackTrace(sitesHolder(look), w);
-            } finally {
-              caller = sitesBelow(w, FS_KEY);
-            }
-          }
-          const err = judge(site, arguments, caller);
+          const err = judgeCalled(site, arguments, w);
           if (err !== undefined) throw err;
         }
         return runInner(orig, this, arguments);
@@ -265,19 +276,8 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
     case 'existsSync':
       w = function (this: unknown) {
         if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;
-        if (guard.depth === 0) {
-          let caller: FirstLook | undefined;
-          const look = wrapperLook(site, arguments);
-          if (look > 0) {
-            try {
-              Error.captureStackTrace(sitesHolder(look), w);
-            } finally {
-              caller = sitesBelow(w, FS_KEY);
-            }
-          }
-          // existsSync never throws: a blocked probe answers "does not exist".
-          if (judge(site, arguments, caller) !== undefined) return false;
-        }
+        // existsSync never throws: a blocked probe answers "does not exist".
+        if (guard.depth === 0 && judgeCalled(site, arguments, w) !== undefined) return false;
         return runInner(orig, this, arguments);
       };
       break;

@@ -155,8 +155,8 @@ let knownCaller: FirstLook | undefined;
 /*
  * A hook's wrapper may read the caller's call sites itself and hand them to `checkAs`, so that `check`'s own
  * optimised frame is not among those V8 summarises (~11 k instructions a judged call under package scopes;
- * docs/performance.md, "Session 27"). The capture must be taken in the wrapper's own frame, so the wrapper
- * makes the one call between these two:
+ * docs/performance.md, "Session 27"). Every frame between the capture and the caller is summarised too, so the
+ * capture is best taken in the wrapper's own frame, which makes the one call between these two:
  *
  *   const look = callerLookDepth('sql.query', KEY);
  *   if (look > 0) {
@@ -164,9 +164,9 @@ let knownCaller: FirstLook | undefined;
  *   }
  *
  * Taken before the operation is built, so only where the build rarely drops the call: a dropped call has read
- * the stack for nothing (and only under a policy with package scopes). Written out in fs's three wrappers (one
- * per kind of form, hooks/fs.ts says why) and in the two wrappers every SQL and HTTP client entry point shares
- * (`judgedQuery` in hooks/sql-common.ts, `judgedConnect` in hooks/net.ts).
+ * the stack for nothing (and only under a policy with package scopes). Written out in fs's callback and promise
+ * wrapper, in `judgeCalled` for its sync forms (one frame down: hooks/fs.ts says why), and in the two wrappers every
+ * SQL and HTTP client entry point shares (`judgedQuery` in hooks/sql-common.ts, `judgedConnect` in hooks/net.ts).
  */
 let holder: { stack?: unknown } | undefined;
 let holderLook = 0;
