@@ -13,13 +13,13 @@ const data = tmpDir();
 const file = path.join(data, 'receipt.txt');
 const TEXT = 'receipt';
 fs.writeFileSync(file, TEXT);
-// The app may read and write the tests' temporary folders (`data`, the event log) and tap's own files. Packages do
-// not inherit the app's allows and this one has none of its own; tap's packages inherit them (its process
-// reporter writes under .tap at exit).
-const tmp = `${path.dirname(data)}/palisade-test-*/**`;
+// The app may read and write the tests' temporary folders (`data`, the event log; removing them at exit writes the
+// folders themselves) and tap's own files. Packages do not inherit the app's allows and this one has none of its
+// own; tap's packages inherit them (its process reporter writes under .tap at exit).
+const tmp = `${path.dirname(data)}/palisade-test-*`;
 const { log, pkgDir } = withPackage(
   PKG,
-  ['  fs.read:', `    - { id: app-tmp, path: "${tmp}" }`, '  fs.write:', `    - { id: app-tmp-write, path: ["${tmp}", "\${APP_ROOT}/.tap/**"] }`],
+  ['  fs.read:', `    - { id: app-tmp, path: "${tmp}/**" }`, '  fs.write:', `    - { id: app-tmp-write, path: ["${tmp}", "${tmp}/**", "\${APP_ROOT}/.tap/**"] }`],
   [
     "exports.readFileSync = (fs, p) => fs.readFileSync(p, 'utf8');",
     'exports.statSync = (fs, p) => fs.statSync(p);',
