@@ -68,9 +68,7 @@ function build(site: Site, i: number, args: ArrayLike<unknown>): FsReadOperation
   const argPath = rawPathOf(arg);
   if (argPath === undefined) return undefined;
   const rawPath = p.patterns === undefined ? argPath : withCwd(argPath, p, args);
-  // The shapes Node's loaders use without a cache option: the ESM loader reads a file: URL,
-  // the source-map cache (--enable-source-maps, NODE_V8_COVERAGE) a '.map' file.
-  if ((isUrl(arg) || rawPath.endsWith('.map')) && site.self !== undefined && isLoaderCall(site.self)) return undefined;
+  if (loaderFileShape(arg, rawPath) && site.self !== undefined && isLoaderCall(site.self)) return undefined;
   builds++;
   const flags = flagsOf(p, args);
   const resource = { path: resolvedPath(rawPath, p, args), rawPath, flags: typeof flags === 'number' ? `0x${flags.toString(16)}` : flags };
@@ -95,11 +93,20 @@ function wrapperLook(site: Site, args: ArrayLike<unknown>): number {
   return look > 0 && currentFrame()?.fsNested !== true && !loaderShaped(site, args) ? look : 0;
 }
 
-/** A call of a shape `build` drops when a module loader makes it: a realpath with its cache, a file: URL, a '.map' file. */
+/** A call of a shape `build` drops when a module loader makes it: a realpath with its cache, or `loaderFileShape`. */
 function loaderShaped(site: Site, args: ArrayLike<unknown>): boolean {
   if (site.realpath && isLoaderRealpath(args[1])) return true;
   const arg = args[site.spec.paths[0]?.index ?? 0];
-  return isUrl(arg) || (typeof arg === 'string' && arg.endsWith('.map'));
+  return loaderFileShape(arg, typeof arg === 'string' ? arg : undefined);
+}
+
+/**
+ * The shapes Node's loaders read files in without a cache option (`build` then asks the stack whether a loader
+ * made the call): the ESM loader reads a file: URL, the source-map cache (--enable-source-maps,
+ * NODE_V8_COVERAGE) a '.map' file. `path`: the argument as a path, where it is one.
+ */
+function loaderFileShape(arg: unknown, path: string | undefined): boolean {
+  return isUrl(arg) || (path !== undefined && path.endsWith('.map'));
 }
 
 /**

@@ -104,7 +104,7 @@ t.test('package scope: the fetch from inside left-pad-like is blocked, the same 
 
 t.test('package attribution reads the stack once per judged call, no deeper than the caller', async (t) => {
   const { results } = run('attribution-app.js', { PALISADE_POLICY: 'attribution-policy.yaml' });
-  // readFileSync's wrapper reads it in its own frame before judging (hooks/fs.ts); inspect() must not read it again.
+  // It is read below readFileSync's wrapper before judging (judgeCalled, hooks/fs.ts); inspect() must not read it again.
   t.equal(results.captures, 20, 'one capture for each of 20 reads');
   // The first frame below the wrapper is the app's.
   t.equal(results.deepest, 1, 'the learned first look stops at the app frame');

@@ -5,9 +5,10 @@ import { isPalisadeBlockedError } from '../../lib/index';
 import { tmpDir } from '../helpers/app';
 import { alternate, blocksNamePackage, withPackage, type Case } from '../helpers/packages';
 
-// fs under package scopes, on real files. Every sync, callback and promise form reads its caller's call sites in
-// its own wrapper rather than in check() (hooks/fs.ts): the app's call is the app's, and the same call made from a
-// package's file is the package's, which has no grant.
+// fs under package scopes, on real files. Every sync, callback and promise form reads its caller's call sites below
+// its own wrapper rather than in check() (the callback and promise wrapper in its own frame, the sync ones in
+// judgeCalled: hooks/fs.ts): the app's call is the app's, and the same call made from a package's file is the
+// package's, which has no grant.
 const PKG = 'fs-helper';
 const data = tmpDir();
 const file = path.join(data, 'receipt.txt');
