@@ -12,7 +12,7 @@ import { fmt, median, ROOT, runStandalone, type BenchResult } from './lib';
  * between VMs and between runs on one (docs/performance.md); instruction
  * counts do not. Needs valgrind; skipped with a note without it.
  * BENCH_FASTPATH_RUNS runs per function (default 2); BENCH_FASTPATH_SCALE
- * scales the calls counted per run.
+ * scales the calls counted per run; BENCH_FASTPATH_OPS narrows the operations.
  */
 
 interface Count {
@@ -91,7 +91,10 @@ export async function run(): Promise<BenchResult> {
   const runs = Number(process.env.BENCH_FASTPATH_RUNS ?? 2);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-fastpath-cg-'));
   const jobs: Array<[(typeof OPS)[number], 'original' | 'wrapped']> = [];
-  for (let r = 0; r < runs; r++) for (const op of OPS) jobs.push([op, 'original'], [op, 'wrapped']);
+  // BENCH_FASTPATH_OPS=statSync,readFile keeps the operations whose names hold one of the words.
+  const pick = process.env.BENCH_FASTPATH_OPS?.split(',');
+  const ops = OPS.filter((op) => pick === undefined || pick.some((w) => op.includes(w)));
+  for (let r = 0; r < runs; r++) for (const op of ops) jobs.push([op, 'original'], [op, 'wrapped']);
   const counts: Count[] = [];
   try {
     // Two at a time: callgrind runs one thread at a time, and the counts do not depend on timing.
@@ -103,7 +106,7 @@ export async function run(): Promise<BenchResult> {
     for (const c of live) c.kill('SIGTERM');
     fs.rmSync(work, { recursive: true, force: true });
   }
-  const rows = OPS.map((op) => {
+  const rows = ops.map((op) => {
     const all = (which: 'original' | 'wrapped'): number[] => counts.filter((c) => c.op === op && c.which === which).map((c) => c.perCall);
     const spread = (xs: number[]): string => `${fmt(median(xs), 0)} (${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)})`;
     const o = all('original');
@@ -115,10 +118,11 @@ export async function run(): Promise<BenchResult> {
       'added (median)': fmt(median(w) - median(o), 0),
     };
   });
-  const counted = OPS.map((op) => Math.round(CALLS[op] * scale));
+  const counted = ops.map((op) => Math.round(CALLS[op] * scale));
   const calls = [Math.min(...counted), Math.max(...counted)].map((c) => c.toLocaleString('en-GB').replace(/,/g, ' '));
   const notes = [
-    `${runs} runs per function; in each, ${calls.join(' to ')} calls counted after 20 000 warm-up calls, the main thread waiting in a ` +
+    `${runs} runs per function; in each, ${calls.join(' to ')} calls counted after 20 000 warm-up calls (the awaited call's ` +
+      'count holds the event loop\'s turns between calls too), the main thread waiting in a ' +
       'blocking read while the counters are zeroed and dumped, and V8 optimising on the main thread (so not after the zeroing); ' +
       'both in one kind of process ' +
       '(Palisade started, block, no policy), calling the wrapper or the original taken before patching. ' +
