@@ -23,10 +23,11 @@ export const OPS = [
 ] as const;
 
 /**
- * Calls counted per run: about 150 M instructions each, a few seconds under callgrind. The awaited call's ~100 k
- * instructions are mostly Node's promises, buffers and event loop, whose work also depends on when the thread
- * pool's reads complete, so its count moves with timing as the sync calls' does not: the wrapper against the
- * original read −1.5 k to +0.9 k with 6 000 calls counted, −1.1 k and +0.2 k with 30 000 (session 30).
+ * Calls counted per run: about 150 M instructions each, a few seconds under callgrind (the awaited call's ~3 G,
+ * about a minute). Its ~100 k instructions a call are mostly Node's promises, buffers and event loop, whose work
+ * also depends on when the thread pool's reads complete, so its count moves with timing as the sync calls' does
+ * not: the wrapper against the original read −1.5 k to +0.9 k with 6 000 calls counted, −1.1 k and +0.2 k with
+ * 30 000 (session 30).
  */
 export const CALLS: Record<(typeof OPS)[number], number> = {
   'fs.existsSync (missing file)': 60_000,

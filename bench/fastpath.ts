@@ -94,10 +94,12 @@ export async function run(): Promise<BenchResult> {
   // BENCH_FASTPATH_OPS=statSync,readFile keeps the operations whose names hold one of the words.
   const pick = process.env.BENCH_FASTPATH_OPS?.split(',');
   const ops = OPS.filter((op) => pick === undefined || pick.some((w) => op.includes(w)));
+  if (ops.length === 0) throw new Error(`BENCH_FASTPATH_OPS=${pick?.join(',')} names none of: ${OPS.join(', ')}`);
   for (let r = 0; r < runs; r++) for (const op of ops) jobs.push([op, 'original'], [op, 'wrapped']);
   const counts: Count[] = [];
   try {
-    // Two at a time: callgrind runs one thread at a time, and the counts do not depend on timing.
+    // Two at a time: callgrind runs one thread at a time, and the sync calls' counts do not depend on timing (the
+    // awaited call's moves by ~±1 k with it: bench/fastpath-child.ts).
     for (let i = 0; i < jobs.length; i += 2) {
       const batch = jobs.slice(i, i + 2).map(([op, which]) => countOne(op, which, Math.round(CALLS[op] * scale), fs.mkdtempSync(path.join(work, 'r'))));
       counts.push(...(await Promise.all(batch)));
