@@ -89,12 +89,12 @@ export async function run(): Promise<BenchResult> {
   if (!hasValgrind()) return { name, rows: [], notes: ['skipped: valgrind is not installed'] };
   const scale = Number(process.env.BENCH_FASTPATH_SCALE ?? 1);
   const runs = Number(process.env.BENCH_FASTPATH_RUNS ?? 2);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-fastpath-cg-'));
-  const jobs: Array<[(typeof OPS)[number], 'original' | 'wrapped']> = [];
   // BENCH_FASTPATH_OPS=statSync,readFile keeps the operations whose names hold one of the words.
   const pick = process.env.BENCH_FASTPATH_OPS?.split(',');
   const ops = OPS.filter((op) => pick === undefined || pick.some((w) => op.includes(w)));
   if (ops.length === 0) throw new Error(`BENCH_FASTPATH_OPS=${pick?.join(',')} names none of: ${OPS.join(', ')}`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-fastpath-cg-'));
+  const jobs: Array<[(typeof OPS)[number], 'original' | 'wrapped']> = [];
   for (let r = 0; r < runs; r++) for (const op of ops) jobs.push([op, 'original'], [op, 'wrapped']);
   const counts: Count[] = [];
   try {
