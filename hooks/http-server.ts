@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyTapLimit, scopesEnabled } from '../lib/agent';
-import { runOutsideScope, storage, type RequestScope, type Scope } from '../lib/context';
+import { reentry, runOutsideScope, storage, type RequestScope, type Scope } from '../lib/context';
 import { isPalisadeBlockedError } from '../lib/errors';
 import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 
@@ -25,7 +25,9 @@ const kScope = Symbol('palisade.scope');
 type ScopedRequest = IncomingMessage & { [kScope]?: Scope };
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
-function emitRequest(emit: Emit, self: unknown, req: unknown, res: unknown): boolean {
+function emitRequest(emit: Emit, self: unknown, req: unknown, res: unknown, r: RequestScope): boolean {
+  // Taken here, inside the request's run, so that it re-enters the request's context (lib/context.ts, runCopies).
+  r.context = reentry();
   return emit.call(self, 'request', req, res);
 }
 
@@ -71,6 +73,8 @@ function scopedEmit(this: ScopedRequest, event: string | symbol, a?: unknown, b?
   if (listeners !== undefined && listeners[event] === undefined) return emitExact(emit, this, n, event, a, b);
   try {
     if (storage.getStore() === scope) return emitExact(emit, this, n, event, a, b);
+    const context = scope.request!.context;
+    if (context !== undefined) return context.runInAsyncScope(emitExact, undefined, emit, this, n, event, a, b);
     return storage.run(scope, emitExact, emit, this, n, event, a, b);
   } catch (err) {
     // A plain app that runs the sink in its 'end' listener without a try/catch.
@@ -141,11 +145,11 @@ function patchServer(proto: { emit: (...a: unknown[]) => boolean }): void {
     if (!scopesEnabled()) return (orig as Emit).call(this, event, req, res);
     // Every field present from the start: one object shape for every request.
     const scope: Scope = {
-      request: { req: req as IncomingMessage, res: res as ServerResponse, url: (req as IncomingMessage).url ?? '/', rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined },
+      request: { req: req as IncomingMessage, res: res as ServerResponse, url: (req as IncomingMessage).url ?? '/', rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined, context: undefined },
     };
     (req as ScopedRequest)[kScope] = scope;
     try {
-      return storage.run(scope, emitRequest, orig as Emit, this, req, res);
+      return storage.run(scope, emitRequest, orig as Emit, this, req, res, scope.request!);
     } catch (err) {
       if (!isPalisadeBlockedError(err)) throw err;
       answer403(res as ServerResponse, err);

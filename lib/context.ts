@@ -1,4 +1,4 @@
-import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaintInput } from './types';
 import type { InputList } from './taint/sources';
@@ -43,6 +43,8 @@ export interface RequestScope {
   rawBodyBytes: number;
   rawBodyTruncated: boolean;
   framework?: FrameworkRefs;
+  /** Where copying runs cost most, the request's context kept to re-enter it (`reentry`, hooks/http-server.ts). */
+  context?: AsyncResource;
 }
 
 /** The request's path as it arrived, without the query: what policy route scopes match and events show. */
@@ -89,6 +91,20 @@ export class Frame {
 
 export const storage = new AsyncLocalStorage<Scope | Frame>();
 
+/**
+ * Whether `storage.run` copies a Map twice. On Node 24 (and 22 with --experimental-async-context-frame) the
+ * stores live in an AsyncContextFrame, and `run` makes a new frame, a copy of the current one's Map, on entering
+ * and another on restoring (~1.2 k instructions a run), where an AsyncResource re-enters the frame it was made
+ * in without a copy. On the async_hooks implementation (Node 20 and 22), which has `_propagate`, `run` copies
+ * nothing and an AsyncResource's before and after steps cost more: `run` stays (docs/performance.md, "Session 30").
+ */
+export const runCopies = typeof (storage as unknown as { _propagate?: unknown })._propagate !== 'function';
+
+/** The context `reentry` returns, or undefined where `run` is the cheaper (`runCopies`). */
+export function reentry(): AsyncResource | undefined {
+  return runCopies ? new AsyncResource('PALISADE_SCOPE', { requireManualDestroy: true }) : undefined;
+}
+
 export function currentScope(): Scope | undefined {
   const s = storage.getStore();
   return s instanceof Frame ? s.scope : s;
@@ -119,8 +135,12 @@ export function runFsNested<A extends unknown[], R>(fn: (...args: A) => R, ...ar
  * disables the storage, and with it the async hook, for the length of the call.
  */
 export function runOutsideScope<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+  if (outside !== undefined) return outside.runInAsyncScope(fn, undefined, ...args);
   return storage.run(undefined as unknown as Scope, fn, ...args);
 }
+
+/** Made as this module loads, at start-up, outside every scope (`runCopies`). */
+const outside = reentry();
 
 const kUnbound = Symbol('palisade.unbound');
 type Bindable = ((this: unknown, ...args: unknown[]) => unknown) & { [kUnbound]?: Bindable };
