@@ -100,9 +100,13 @@ export const storage = new AsyncLocalStorage<Scope | Frame>();
  */
 export const runCopies = typeof (storage as unknown as { _propagate?: unknown })._propagate !== 'function';
 
-/** The context `reentry` returns, or undefined where `run` is the cheaper (`runCopies`). */
+/**
+ * The current context, kept to re-enter it, or undefined where `run` is the cheaper (`runCopies`). Destroyed by
+ * the collector, not by hand: an APM that tracks resources from init to destroy through async_hooks would
+ * otherwise keep one entry per request.
+ */
 export function reentry(): AsyncResource | undefined {
-  return runCopies ? new AsyncResource('PALISADE_SCOPE', { requireManualDestroy: true }) : undefined;
+  return runCopies ? new AsyncResource('PALISADE_SCOPE') : undefined;
 }
 
 export function currentScope(): Scope | undefined {
