@@ -43,7 +43,7 @@ export interface RequestScope {
   rawBodyBytes: number;
   rawBodyTruncated: boolean;
   framework?: FrameworkRefs;
-  /** Where copying runs cost most, the request's context kept to re-enter it (`reentry`, hooks/http-server.ts). */
+  /** Where `run` copies (`runCopies`): the request's context, to re-enter without a copy (hooks/http-server.ts). */
   context?: AsyncResource;
 }
 
@@ -97,6 +97,7 @@ export const storage = new AsyncLocalStorage<Scope | Frame>();
  * and another on restoring (~1.2 k instructions a run), where an AsyncResource re-enters the frame it was made
  * in without a copy. On the async_hooks implementation (Node 20 and 22), which has `_propagate`, `run` copies
  * nothing and an AsyncResource's before and after steps cost more: `run` stays (docs/performance.md, "Session 30").
+ * Told apart by an internal name, so a wrong answer must only cost time: both ways enter the same context.
  */
 export const runCopies = typeof (storage as unknown as { _propagate?: unknown })._propagate !== 'function';
 
