@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyTapLimit, scopesEnabled } from '../lib/agent';
-import { reentry, runOutsideScope, storage, type RequestScope, type Scope } from '../lib/context';
+import { enterScope, reentry, runOutsideScope, storage, type RequestScope, type Scope } from '../lib/context';
 import { isPalisadeBlockedError } from '../lib/errors';
 import { unwrap, wrap, type HookDefinition } from '../lib/hooking';
 
@@ -73,9 +73,7 @@ function scopedEmit(this: ScopedRequest, event: string | symbol, a?: unknown, b?
   if (listeners !== undefined && listeners[event] === undefined) return emitExact(emit, this, n, event, a, b);
   try {
     if (storage.getStore() === scope) return emitExact(emit, this, n, event, a, b);
-    const context = scope.request!.context;
-    if (context !== undefined) return context.runInAsyncScope(emitExact, undefined, emit, this, n, event, a, b);
-    return storage.run(scope, emitExact, emit, this, n, event, a, b);
+    return enterScope(scope, emitExact, emit, this, n, event, a, b);
   } catch (err) {
     // A plain app that runs the sink in its 'end' listener without a try/catch.
     if (!isPalisadeBlockedError(err)) throw err;

@@ -110,6 +110,13 @@ export function reentry(): AsyncResource | undefined {
   return runCopies ? new AsyncResource('PALISADE_SCOPE') : undefined;
 }
 
+/** Run `fn` in `scope` from outside it: through the request's kept context where it has one (`reentry`), else `run`. */
+export function enterScope<A extends unknown[], R>(scope: Scope, fn: (...args: A) => R, ...args: A): R {
+  const context = scope.request?.context;
+  if (context !== undefined) return context.runInAsyncScope(fn, undefined, ...args);
+  return storage.run(scope, fn, ...args);
+}
+
 export function currentScope(): Scope | undefined {
   const s = storage.getStore();
   return s instanceof Frame ? s.scope : s;
