@@ -1,3 +1,5 @@
+import { BYTES_READ, LONG_TEXT } from './bytes';
+
 /**
  * Decoded forms of an input. An app that base64-decodes a query parameter
  * before building a command is as injectable as one that uses it raw, so
@@ -87,6 +89,17 @@ CHARS[0x5c] = MAY_JSON | CH_NONWORD;
 CHARS[0x26] = MAY_HTML | CH_NONWORD;
 const NON_ASCII = CH_NONASCII | CH_NONWORD;
 
+/** Values this long are read as bytes (LONG_TEXT); a test seam sets it out of reach to compare the two readings. */
+let byteReadFrom = LONG_TEXT;
+/** Where a long value's UTF-8 bytes are read from (lib/taint/bytes.ts). */
+const UTF8 = new TextEncoder();
+const BYTES = new Uint8Array(BYTES_READ);
+
+/** Test seam: read values from this length on as UTF-8 bytes (Infinity: never). */
+export function __readBytesFrom(length: number): void {
+  byteReadFrom = length;
+}
+
 /*
  * Every value of every request passes here, so the loop does two bit
  * operations per character: what all characters have in common (alphabets)
@@ -103,7 +116,22 @@ export function classify(v: string): number {
   }
   let all = CHAR_B64 | CHAR_HEX;
   let any = 0;
-  for (let i = 0; i < end; i++) {
+  let i = 0;
+  if (end >= byteReadFrom) {
+    // A long value (a cookie, a token, a text field) is read from its UTF-8 bytes (lib/taint/bytes.ts):
+    // a non-ASCII character gives only bytes of 0x80 and above, each of them NON_ASCII as the character is.
+    const r = UTF8.encodeInto(v, BYTES);
+    // The padding '=' (one byte each) are left out, as below; a value longer than the buffer is read on by character.
+    const stop = r.read > end ? r.written - (r.read - end) : r.written;
+    for (let j = 0; j < stop; j++) {
+      const b = BYTES[j]!;
+      const k = b < 128 ? CHARS[b]! : NON_ASCII;
+      all &= k;
+      any |= k;
+    }
+    i = r.read < end ? r.read : end;
+  }
+  for (; i < end; i++) {
     const c = v.charCodeAt(i);
     const k = c < 128 ? CHARS[c]! : NON_ASCII;
     all &= k;

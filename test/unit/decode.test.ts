@@ -1,5 +1,6 @@
 import t from 'tap';
-import { CH_DIGIT, CH_NONASCII, CH_NONWORD, CH_SLASH, base64Decode, charsOf, decodedForms, hexDecode, htmlDecode, jsonUnescape, urlDecode } from '../../lib/taint/decode';
+import { CH_DIGIT, CH_NONASCII, CH_NONWORD, CH_SLASH, __readBytesFrom, base64Decode, charsOf, classify, decodedForms, hexDecode, htmlDecode, jsonUnescape, urlDecode } from '../../lib/taint/decode';
+import { LONG_TEXT } from '../../lib/taint/bytes';
 
 /** `count` strings over `alphabet`, of `min` to `max` characters, from a fixed seed: the same every run. */
 function randomStrings(alphabet: string, count: number, min: number, max: number, seed: number): string[] {
@@ -74,12 +75,16 @@ t.test('the pre-screen never hides a form a decoder would find', async (t) => {
   }
   const alphabet = 'aZ09+/=-_%&;#x\\u"\'. é3bF';
   samples.push(...randomStrings(alphabet, 20000, 1, 14, 42));
+  // Long values are read from their UTF-8 bytes (lib/taint/bytes.ts): long encoded payloads and random text too.
+  const long = "' UNION SELECT password FROM users WHERE name LIKE '%admin%' -- café";
+  samples.push(Buffer.from(long).toString('base64'), encodeURIComponent(long), Buffer.from(long).toString('hex'), `${Buffer.from(long).toString('base64')}=`);
+  samples.push(...randomStrings(alphabet, 2000, 28, 90, 43));
   let mismatches = 0;
   for (const s of samples) {
     const got = decodedForms(s).map((f) => ({ value: f.value, decoding: f.decoding }));
     const want = allDecoders(s);
     if (JSON.stringify(got) !== JSON.stringify(want)) {
-      if (mismatches++ < 5) t.same(got, want, `decodedForms(${JSON.stringify(s)})`);
+      if (mismatches++ < 5) t.same(got, want, `decodedForms(${JSON.stringify(s.slice(0, 60))}, ${s.length} characters)`);
     }
   }
   t.equal(mismatches, 0, `${samples.length} values, same forms as trying every decoder`);
@@ -94,12 +99,30 @@ t.test('character classes match their definitions', async (t) => {
   const samples = ['', 'platform', 'SKU_1', 'a=', 'ab==', '=', "x'", 'a b', 'é', '１２７', '/etc', '2130706433', 'a-b', 'x+y', 'a%2f', 'tab\t'];
   const alphabet = 'aZ09_=/+%-. é\'"\\\x00１';
   samples.push(...randomStrings(alphabet, 5000, 0, 8, 7));
+  samples.push(...randomStrings(alphabet, 2000, 28, 120, 8), 'a'.repeat(20000) + 'é', `${'b'.repeat(16383)}é/`);
   let mismatches = 0;
   for (const s of samples) {
-    if (charsOf(s) !== reference(s) && mismatches++ < 5) t.equal(charsOf(s), reference(s), `charsOf(${JSON.stringify(s)})`);
+    if (charsOf(s) !== reference(s) && mismatches++ < 5) t.equal(charsOf(s), reference(s), `charsOf(${JSON.stringify(s.slice(0, 60))}, ${s.length} characters)`);
   }
   t.equal(mismatches, 0, `${samples.length} values`);
   t.ok(decodedForms('%27%20OR%201%3D1').every((f) => f.chars === charsOf(f.value)), 'decoded forms carry their own classes');
+});
+
+t.test('a long value reads the same from its bytes as by character', async (t) => {
+  // Non-ASCII, astral and lone surrogates, padding, and values longer than the byte buffer (16 KB).
+  const alphabet = 'aZ09_=/+%-&\\.x é中\ud83d\ude00\ud800\u0080\u007f';
+  const samples = randomStrings(alphabet, 3000, 30, 200, 11);
+  samples.push(...randomStrings('aZ09+/', 200, 30, 200, 12).map((s) => `${s}==`), ...randomStrings('0123456789abcdef', 200, 30, 64, 13));
+  samples.push('A'.repeat(16384) + '==', `${'7'.repeat(16383)}é9`, `${'Q'.repeat(16384)}/`, '中'.repeat(6000) + 'a');
+  let mismatches = 0;
+  for (const s of samples) {
+    const bytes = classify(s);
+    __readBytesFrom(Infinity);
+    const chars = classify(s);
+    __readBytesFrom(LONG_TEXT);
+    if (bytes !== chars && mismatches++ < 5) t.equal(bytes, chars, `classify(${JSON.stringify(s.slice(0, 40))}…, ${s.length} characters)`);
+  }
+  t.equal(mismatches, 0, `${samples.length} values`);
 });
 
 t.test('base64 and url decoding agree with a plain Buffer / decodeURIComponent reference', async (t) => {
