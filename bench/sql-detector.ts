@@ -95,6 +95,17 @@ function query(email: string, limit: string): string {
   );
 }
 
+/** A query as an ORM writes it (every column named and aliased), with the email in a literal and LIMIT 20. */
+function ormQuery(email: string): string {
+  const columns = ['id', 'name', 'email', 'status', 'team_id', 'created_at', 'updated_at', 'last_login_at', 'locale', 'timezone', 'avatar_url', 'deleted_at'];
+  const list = columns.map((c) => `"User"."${c}" AS "${c}"`).join(', ');
+  return (
+    `SELECT ${list}, "team"."id" AS "team.id", "team"."name" AS "team.name" FROM "users" AS "User" ` +
+    `LEFT OUTER JOIN "teams" AS "team" ON "User"."team_id" = "team"."id" ` +
+    `WHERE "User"."email" = '${email}' AND "User"."deleted_at" IS NULL ORDER BY "User"."created_at" DESC LIMIT 20`
+  );
+}
+
 interface Scenario {
   name: string;
   resource: SqlResource;
@@ -120,6 +131,13 @@ function scenarios(dialect: SqlDialect): Scenario[] {
       resource: { driver: 'bench', dialect, text: query('bob@example.org', '50') },
       inputs: requestInputs(email, '20'),
       inQuery: 0,
+      expectFinding: false,
+    },
+    {
+      name: '25 inputs, 2 in an ORM-sized query',
+      resource: { driver: 'bench', dialect, text: ormQuery(email) },
+      inputs: requestInputs(email, '20'),
+      inQuery: 2,
       expectFinding: false,
     },
     {
