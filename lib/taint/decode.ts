@@ -89,54 +89,82 @@ CHARS[0x5c] = MAY_JSON | CH_NONWORD;
 CHARS[0x26] = MAY_HTML | CH_NONWORD;
 const NON_ASCII = CH_NONASCII | CH_NONWORD;
 
-/** Values this long are read as bytes (LONG_TEXT); a test seam sets it out of reach to compare the two readings. */
-let byteReadFrom = LONG_TEXT;
 /** Where a long value's UTF-8 bytes are read from (lib/taint/bytes.ts). */
 const UTF8 = new TextEncoder();
 const BYTES = new Uint8Array(BYTES_READ);
-
-/** Test seam: read values from this length on as UTF-8 bytes (Infinity: never). */
-export function __readBytesFrom(length: number): void {
-  byteReadFrom = length;
-}
+/** Values this long are read from their UTF-8 bytes. A constant of this module: the length test costs a compare. */
+const LONG = LONG_TEXT;
 
 /*
  * Every value of every request passes here, so the loop does two bit
  * operations per character: what all characters have in common (alphabets)
  * and what any character has (triggers, character classes). The result holds
- * both: decoder bits (SHAPE) and CH_* bits.
+ * both: decoder bits (SHAPE) and CH_* bits. A long value (a cookie, a token, a
+ * text field) is read from its UTF-8 bytes instead (classifyLong); the short
+ * ones, most of a request's, keep a function of the size they had.
  */
 export function classify(v: string): number {
+  return v.length >= LONG ? classifyLong(v) : classifyChars(v);
+}
+
+/** `classify` by character, at any length. */
+function classifyChars(v: string): number {
   const n = v.length;
-  // Up to two trailing '=' are base64 padding; an '=' anywhere else rules base64 (and hex) out.
-  let end = n;
-  if (end > 0 && v.charCodeAt(end - 1) === 0x3d) {
-    end--;
-    if (end > 0 && v.charCodeAt(end - 1) === 0x3d) end--;
-  }
+  const end = contentEnd(v, n);
   let all = CHAR_B64 | CHAR_HEX;
   let any = 0;
-  let i = 0;
-  if (end >= byteReadFrom) {
-    // A long value (a cookie, a token, a text field) is read from its UTF-8 bytes (lib/taint/bytes.ts):
-    // a non-ASCII character gives only bytes of 0x80 and above, each of them NON_ASCII as the character is.
-    const r = UTF8.encodeInto(v, BYTES);
-    // The padding '=' (one byte each) are left out, as below; a value longer than the buffer is read on by character.
-    const stop = r.read > end ? r.written - (r.read - end) : r.written;
-    for (let j = 0; j < stop; j++) {
-      const b = BYTES[j]!;
-      const k = b < 128 ? CHARS[b]! : NON_ASCII;
-      all &= k;
-      any |= k;
-    }
-    i = r.read < end ? r.read : end;
-  }
-  for (; i < end; i++) {
+  for (let i = 0; i < end; i++) {
     const c = v.charCodeAt(i);
     const k = c < 128 ? CHARS[c]! : NON_ASCII;
     all &= k;
     any |= k;
   }
+  return shapeOf(v, n, end, all, any);
+}
+
+/** Test seam: the reading by character, to compare with the reading from bytes. */
+export const __classifyByChar = classifyChars;
+
+/**
+ * `classify` from the UTF-8 bytes: a non-ASCII character gives only bytes of 0x80 and above, each of them
+ * NON_ASCII as the character is, and an ASCII byte is its character.
+ */
+function classifyLong(v: string): number {
+  const n = v.length;
+  const end = contentEnd(v, n);
+  const r = UTF8.encodeInto(v, BYTES);
+  // The padding '=' (one byte each) are left out, as by character.
+  const stop = r.read > end ? r.written - (r.read - end) : r.written;
+  let all = CHAR_B64 | CHAR_HEX;
+  let any = 0;
+  for (let j = 0; j < stop; j++) {
+    const b = BYTES[j]!;
+    const k = b < 128 ? CHARS[b]! : NON_ASCII;
+    all &= k;
+    any |= k;
+  }
+  // A value longer than the buffer is read on by character.
+  for (let i = r.read < end ? r.read : end; i < end; i++) {
+    const c = v.charCodeAt(i);
+    const k = c < 128 ? CHARS[c]! : NON_ASCII;
+    all &= k;
+    any |= k;
+  }
+  return shapeOf(v, n, end, all, any);
+}
+
+/** Where `v`'s content ends: up to two trailing '=' are base64 padding (an '=' anywhere else rules base64 and hex out). */
+function contentEnd(v: string, n: number): number {
+  let end = n;
+  if (end > 0 && v.charCodeAt(end - 1) === 0x3d) {
+    end--;
+    if (end > 0 && v.charCodeAt(end - 1) === 0x3d) end--;
+  }
+  return end;
+}
+
+/** The classify result from what all characters before `end` have in common (`all`) and what any has (`any`). */
+function shapeOf(v: string, n: number, end: number, all: number, any: number): number {
   // The trailing '=' the loop left out are not word characters.
   if (end < n) any |= CH_NONWORD;
   let shape = any & (TRIGGERS | CHAR_CLASSES);

@@ -62,6 +62,8 @@ let stamped = 0;
 /** Where a long payload's UTF-8 bytes are read from (lib/taint/bytes.ts). */
 const UTF8 = new TextEncoder();
 const BYTES = new Uint8Array(BYTES_READ);
+/** Payloads this long are read from their UTF-8 bytes; a constant of this module, as the buffer is. */
+const LONG = LONG_TEXT;
 
 /**
  * The bigrams of one payload, as a hashed bitmap: `mayOccur` rejects most
@@ -74,10 +76,10 @@ const BYTES = new Uint8Array(BYTES_READ);
  *
  * Every index writes one table, a constant of this module: as a field of
  * each index, V8 re-read the typed array's location on every store, and the
- * faster reading below gained nothing (session 31). An index whose payload another
- * index has written over since answers "may occur" to everything: detectors
- * index and query in one synchronous call, so that never happens in use, and
- * if it did it would cost searches, never a missed input.
+ * faster reading below gained nothing (session 31). An index whose payload
+ * another index has written over since answers "may occur" to everything:
+ * detectors index and query in one synchronous call, so that never happens in
+ * use, and if it did it would cost searches, never a missed input.
  *
  * A long payload is read from its UTF-8 bytes (lib/taint/bytes.ts). Two ASCII
  * characters are adjacent in the payload exactly when their bytes are; a pair
@@ -100,7 +102,7 @@ export class BigramIndex {
     const t = TABLE;
     const n = payload.length;
     let from = 1;
-    if (n >= LONG_TEXT) {
+    if (n >= LONG) {
       const { read, written } = UTF8.encodeInto(payload, BYTES);
       let prev = BYTES[0]!;
       for (let i = 1; i < written; i++) {

@@ -15,6 +15,20 @@ t.test('the bigram index answers for the payload indexed last, however many came
   }
 });
 
+t.test('an index whose payload another has written over since rules nothing out', async (t) => {
+  // Every index writes one table: the earlier one must not answer from the later one's stamps.
+  const sql = new BigramIndex();
+  const path = new BigramIndex();
+  sql.index("SELECT id FROM users WHERE name = 'x' OR 1=1");
+  t.notOk(sql.mayOccur('QQQQ'), 'its own payload: text it never held is ruled out');
+  path.index('/srv/app/templates/receipt.txt');
+  t.ok(sql.mayOccur("' OR 1=1"), 'after another index: its own text may still occur');
+  t.ok(sql.mayOccur('QQQQ'), 'and nothing is ruled out');
+  t.notOk(path.mayOccur('QQQQ'), 'the later index filters as before');
+  sql.index("SELECT id FROM users WHERE name = 'x' OR 1=1");
+  t.notOk(sql.mayOccur('QQQQ'), 'indexed again, it filters again');
+});
+
 // A small deterministic generator: the same cases on every run.
 function rng(seed: number): () => number {
   let x = seed >>> 0;
