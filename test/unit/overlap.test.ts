@@ -29,6 +29,19 @@ t.test('an index whose payload another has written over since rules nothing out'
   t.notOk(sql.mayOccur('QQQQ'), 'indexed again, it filters again');
 });
 
+t.test('text in other scripts is ruled out as ASCII is, short payloads and long', async (t) => {
+  // A Russian or Japanese app's inputs are mostly non-ASCII: the filter must not wave them all through to a search.
+  const idx = new BigramIndex();
+  for (const payload of ["SELECT id FROM users WHERE city = 'Zoë'", `SELECT ${'"c", '.repeat(40)}"id" FROM users WHERE city = 'Zoë'`, '/srv/app/data/отчёт.txt']) {
+    idx.index(payload);
+    const at = `${payload.length} characters`;
+    t.notOk(idx.mayOccur('Привет мир'), `${at}: Cyrillic text it does not hold`);
+    t.notOk(idx.mayOccur('東京都の住所'), `${at}: Japanese text it does not hold`);
+    t.notOk(idx.mayOccur('Müller'), `${at}: Latin-1 text it does not hold`);
+  }
+  t.ok(idx.mayOccur('отчёт'), 'Cyrillic text it holds may occur');
+});
+
 // A small deterministic generator: the same cases on every run.
 function rng(seed: number): () => number {
   let x = seed >>> 0;
