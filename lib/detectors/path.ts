@@ -336,8 +336,12 @@ function detect(resource: FsResource, inputs: readonly TaintInput[]): Finding | 
   let nraw: string | undefined;
   const normalisedRaw = (): string => (nraw ??= posix.normalize(raw));
   for (const input of inputs) {
-    if (input.value.length === 0) continue;
-    const verdict = judgeInput(raw, input.value, input.chars, sensitive, normalisedRaw);
+    const v = input.value;
+    const chars = input.chars;
+    // What judgeInput answers for most inputs, without the call: one shorter than the path that does not occur in
+    // it and has no '/' to normalise neither climbs out nor contains the path.
+    if (v.length < 2 ? v.length === 0 : v.length < raw.length && chars !== undefined && (chars & CH_SLASH) === 0 && !BIGRAMS.mayOccur(v)) continue;
+    const verdict = judgeInput(raw, v, chars, sensitive, normalisedRaw);
     if (verdict === undefined) continue;
     const detail: Record<string, string | number | boolean> = { rule: verdict.rule, path: resource.path };
     if (verdict.rule !== 'sensitive') {

@@ -72,6 +72,10 @@ t.test('a payload-in-input path (the app cut the path out of the input)', async 
   t.equal(detectPathTraversal({ rawPath: '/etc/passwd', path: '/etc/passwd' }, [input('file=/etc/passwd')])?.detail?.['rule'], 'absolute');
   t.equal(detectPathTraversal({ rawPath: '../../secret', path: '/secret' }, [input('name:../../secret')])?.detail?.['rule'], 'dot-dot');
   t.equal(detectPathTraversal({ rawPath: 'a/b.txt', path: '/srv/app/a/b.txt' }, [input('file=a/b.txt')]), undefined);
+  // Neither holds a '/': the input does not occur in the path, and has nothing to normalise, but holds it all.
+  t.equal(detectPathTraversal({ rawPath: '..', path: '/srv' }, [input('name:..')])?.detail?.['rule'], 'dot-dot');
+  const nul = 'report.txt\0.png';
+  t.equal(detectPathTraversal({ rawPath: nul, path: `/srv/${nul}` }, [input(`file=${nul}`)])?.detail?.['rule'], 'nul');
 });
 
 t.test('isSensitivePath', async (t) => {
