@@ -143,7 +143,7 @@ function patchServer(proto: { emit: (...a: unknown[]) => boolean }): void {
     if (!scopesEnabled()) return (orig as Emit).call(this, event, req, res);
     // Every field present from the start: one object shape for every request.
     const scope: Scope = {
-      request: { req: req as IncomingMessage, res: res as ServerResponse, url: (req as IncomingMessage).url ?? '/', rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined, context: undefined },
+      request: { req: req as IncomingMessage, res: res as ServerResponse, url: (req as IncomingMessage).url ?? '/', headers: (req as IncomingMessage).headers, rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined, context: undefined },
     };
     (req as ScopedRequest)[kScope] = scope;
     try {

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TaintInput } from './types';
 import type { InputList } from './taint/sources';
 import type { PathClimb } from './detectors/path';
@@ -38,6 +38,14 @@ export interface RequestScope {
    * strip the mount path inside mounted middleware), so inputs, policy paths and events read this instead.
    */
   url: string;
+  /**
+   * The request's headers object, taken when the scope opens. Node has built it by then (its server reads `host`
+   * and `expect`), so taking it costs a field read. Read later from an express request, it cost a stub-cache miss
+   * and a walk of three prototypes: on Node 20 every express request gets a hidden class of its own (V8 records
+   * no transitions from the class `Object.setPrototypeOf` gives it), so no inline cache holds it (docs/performance.md,
+   * session 32). The same object the app reads: headers it adds are seen; a headers object it swaps in is not.
+   */
+  headers?: IncomingHttpHeaders;
   /** Bounded passive copy of the raw body for plain-http apps. */
   rawBody?: Buffer[];
   rawBodyBytes: number;

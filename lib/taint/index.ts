@@ -77,7 +77,7 @@ function extracted(scope: Scope): InputCache | undefined {
   // Whether `list`'s arrays were handed out (by an earlier call for this request): they are copied before they change.
   let handedOut = list !== undefined;
   if (list === undefined || route !== cache.route) {
-    list = baseList(r.req, r.url, route);
+    list = baseList(r.req, r.url, route, undefined, r.headers);
     cache.list = list;
     cache.route = route;
     cache.baseEnd = list.items.length;

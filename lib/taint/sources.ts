@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { RequestScope } from '../context';
 import type { TaintInput } from '../types';
 import { CHAR_CLASSES, CH_NONWORD, classify, formsOf, type DecodedForm } from './decode';
@@ -281,9 +281,15 @@ export function baseInputs(req: IncomingMessage, url: string = req.url ?? '/'): 
 /**
  * `route`: the matched route template ('/ls/:dir'), when a framework knows it. A path segment that is
  * literal in it ('ls') was chosen by the app, not the client: every request to that route has it, so it
- * is not an input (the variable segments are, and are also `params.*`).
+ * is not an input (the variable segments are, and are also `params.*`). `headers`: the request scope's (RequestScope).
  */
-export function baseList(req: IncomingMessage, url: string = req.url ?? '/', route?: string, list: InputList = new InputList()): InputList {
+export function baseList(
+  req: IncomingMessage,
+  url: string = req.url ?? '/',
+  route?: string,
+  list: InputList = new InputList(),
+  headers: IncomingHttpHeaders = req.headers,
+): InputList {
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   let path = rawPath;
@@ -311,7 +317,7 @@ export function baseList(req: IncomingMessage, url: string = req.url ?? '/', rou
     for (const [k, v] of new URLSearchParams(url.slice(q + 1))) list.addField(QUERY.child(k), k, v, 1);
   }
 
-  const h = req.headers;
+  const h = headers;
   for (const name of Object.keys(h)) {
     if (name === 'cookie') continue;
     const v = h[name];
@@ -351,7 +357,7 @@ export function treeList(prefix: string, v: unknown): InputList {
 export function rawBodyList(scope: RequestScope, list: InputList = new InputList()): InputList {
   if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return list;
   const text = Buffer.concat(scope.rawBody).toString('utf8');
-  const type = String(scope.req.headers['content-type'] ?? '').toLowerCase();
+  const type = String((scope.headers ?? scope.req.headers)['content-type'] ?? '').toLowerCase();
   if (type.includes('json')) {
     try {
       list.addPart('body', JSON.parse(text) as unknown);

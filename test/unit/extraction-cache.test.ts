@@ -59,3 +59,29 @@ t.test("a route's literal segments are not inputs; a route matched later rebuild
   req.params = { dir: '../etc' };
   t.same(sources(scope), ['path=/ls/../etc', 'path[2]=..', 'path[3]=etc', 'params.dir:key=dir', 'params.dir=../etc'], "then 'ls' is the app's");
 });
+
+t.test("the headers the scope took when it opened are read, not the request's property again", async (t) => {
+  // An express request on Node 20 has a hidden class of its own, so reading `req.headers` at a sink call missed
+  // every inline cache (lib/context.ts, RequestScope.headers); the scope holds the object Node built instead.
+  let reads = 0;
+  const taken = { 'x-dir': '../etc', 'user-agent': 'ua/1' };
+  const req = {
+    url: '/a',
+    get headers(): Record<string, string> {
+      reads++;
+      return { 'x-other': 'not the scope one' };
+    },
+  };
+  const scope: Scope = {
+    request: { req: req as unknown as IncomingMessage, res: {} as ServerResponse, url: req.url, headers: taken, rawBody: undefined, rawBodyBytes: 0, rawBodyTruncated: false, framework: undefined },
+  };
+  t.same(sources(scope), ['path=/a', 'headers.x-dir=../etc', 'headers.user-agent=ua/1']);
+  t.equal(reads, 0, 'req.headers is not read');
+  taken['x-added'] = 'v;w';
+  (scope.request!.req as unknown as { body: unknown }).body = { b: 'v' };
+  t.same(sources(scope).slice(0, 3), ['path=/a', 'headers.x-dir=../etc', 'headers.user-agent=ua/1'], 'the base inputs stay as extracted');
+  // A scope opened without them (one built by hand, as here) reads the request's.
+  const bare: Scope = { request: { ...scope.request!, headers: undefined } };
+  t.same(sources(bare), ['path=/a', 'headers.x-other=not the scope one', 'body.b=v']);
+  t.equal(reads, 1);
+});
