@@ -301,8 +301,10 @@ export function baseList(
     }
   }
   list.add('path', path);
-  const segs = path.split('/');
-  if (segs.length > 2) {
+  // Segments are inputs of their own only where there are two or more ('/a/b'). Most API paths have one ('/order',
+  // '/graphql'), and telling so by two searches spares a split (~2 k instructions a request in the app).
+  if (path.indexOf('/', path.indexOf('/') + 1) !== -1) {
+    const segs = path.split('/');
     const parts = route?.split('/');
     for (let i = 0; i < segs.length; i++) if (segs[i]!.length > 0 && (parts === undefined || parts[i] !== segs[i])) list.add(PATH.child(i).name, segs[i]!);
   }

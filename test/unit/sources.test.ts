@@ -126,3 +126,15 @@ t.test('each value keeps its own name when a getter deletes a later property whi
   const values = treeInputs('msg', tree).filter((i) => !i.source.endsWith(':key')).map((i) => `${i.source}=${i.value}`);
   t.same(values, ['msg.a=first', 'msg.c=third']);
 });
+
+t.test('path segments are inputs exactly where the path splits into more than two parts', async (t) => {
+  // baseList looks for a second '/' before it splits (most API paths have one segment): the same segments as
+  // a split of every path would give.
+  for (const path of ['/order', '/', '', 'x', '/a/', '//x', '/a/b', '/a//b/', 'http://h/a', '/a/b%2Fc']) {
+    const decoded = decodeURIComponent(path);
+    const parts = decoded.split('/');
+    const want = parts.length > 2 ? parts.flatMap((s, i) => (s.length > 0 ? [`path[${i}]=${s}`] : [])) : [];
+    const got = baseInputs(request({}, path)).filter((i) => i.source.startsWith('path[')).map((i) => `${i.source}=${i.value}`);
+    t.same(got, want, JSON.stringify(path));
+  }
+});
