@@ -1,5 +1,5 @@
 import type { Detector, Finding, NetResource, TaintInput } from '../types';
-import { CH_DIGIT, CH_NONASCII } from '../taint/decode';
+import { CH_DIGIT, CH_NONASCII, CH_SLASH, CH_URL_MARK } from '../taint/decode';
 import { BigramIndex } from '../taint/overlap';
 import { INTERNAL_CLASSES, classifyHost, inspectAddress, parseHostSpelling, type AddressInfo } from './ip';
 
@@ -253,15 +253,18 @@ function mayNameDecodedHost(v: string, start: number, end: number, resource: Net
  * percent-encoding, backslashes or non-ASCII (full-width digits, IDNA).
  * Digits-and-dots spellings (prices, versions, counts, `host:port` of an IP:
  * the common benign case) are read as WHATWG IPv4 here and compared as
- * numbers, without a parse.
+ * numbers, without a parse. `chars`: extraction's character classes of `v`, when it is an input as extracted.
  */
-function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded = false): boolean {
+function mayNameHost(v: string, resource: NetResource, facts: HostFacts, decoded = false, chars?: number): boolean {
   const from = hostTextStart(v);
+  // Holding none of '/', '?', '#' and '@' (most of a request's inputs, as extraction classed them), the host text
+  // is all of `v` from here: hostTextIn need not look.
+  const plain = chars !== undefined && (chars & (CH_SLASH | CH_URL_MARK)) === 0;
   // Without '@' the host text starts here, and its first character already
   // rules out most inputs (a price cannot spell a name, a word cannot spell an IP).
-  if (!decoded && !mayStartHost(v.charCodeAt(from), facts) && (schemeScanEnd === v.length || v.indexOf('@', from) === -1)) return false;
-  const start = hostTextIn(v, from);
-  const end = hostTextEnd;
+  if (!decoded && !mayStartHost(v.charCodeAt(from), facts) && (plain || schemeScanEnd === v.length || v.indexOf('@', from) === -1)) return false;
+  const start = plain ? from : hostTextIn(v, from);
+  const end = plain ? v.length : hostTextEnd;
   // One pass. The characters that decide alone (forbidden, '\\', '%', non-ASCII) are looked for to the end;
   // whether the host text is an IP spelling (and digits and dots) is tracked only until a character rules it out.
   let ipLike = true;
@@ -662,7 +665,7 @@ function occursOver(text: string, value: string, hs: { start: number; end: numbe
   }
 }
 
-function choosesHost(facts: HostFacts, resource: NetResource, value: string): boolean {
+function choosesHost(facts: HostFacts, resource: NetResource, value: string, chars?: number): boolean {
   if (value.length === 0) return false;
   // Without host syntax (or against an IP host) only an occurrence covering the
   // whole host counts, so an input shorter than the host is left to the URL reading below.
@@ -673,7 +676,7 @@ function choosesHost(facts: HostFacts, resource: NetResource, value: string): bo
   }
   const raw = resource.rawHost ?? resource.host;
   if (partialCounts ? raw.includes(value) : value === raw) return true;
-  if (!mayNameHost(value, resource, facts)) return false;
+  if (!mayNameHost(value, resource, facts, false, chars)) return false;
   if (namesDestination(hostOfInput(value, false), resource)) return true;
   // http.request(url.parse(input)) connects where the legacy parser reads the host.
   const legacy = legacyReading(value);
@@ -710,7 +713,7 @@ export const detectSsrf: Detector<'net.connect'> = (resource, inputs) => {
   const facts = hostFacts(resource);
   for (const input of inputs) {
     if (facts.needsDigits && input.chars !== undefined && (input.chars & SPELLS_IPV4) === 0) continue;
-    if (!choosesHost(facts, resource, input.value)) continue;
+    if (!choosesHost(facts, resource, input.value, input.chars)) continue;
     // Client-address headers carry the client's (often loopback, behind a proxy) ip, not a destination.
     // Asked second: it rules out a header or two, choosesHost almost every input.
     if (isClientAddressHeader(input.source)) continue;

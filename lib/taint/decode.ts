@@ -69,8 +69,10 @@ export const CH_NONWORD = 256;
 export const CH_NONASCII = 512;
 /** '/'. */
 export const CH_SLASH = 1024;
+/** '@', '?' or '#': with '/', where a URL's host text may start or end (the SSRF check reads it without them). */
+export const CH_URL_MARK = 2048;
 /** The CH_* bits of a `classify` result. */
-export const CHAR_CLASSES = CH_DIGIT | CH_NONWORD | CH_NONASCII | CH_SLASH;
+export const CHAR_CLASSES = CH_DIGIT | CH_NONWORD | CH_NONASCII | CH_SLASH | CH_URL_MARK;
 
 // Per ASCII character: the trigger bits above ('%' '+' for url, '\\' for json, '&' for html), its CH_*
 // classes, and whether it is in the base64 alphabet (incl. base64url) or a hex digit. Non-ASCII is NON_ASCII.
@@ -87,6 +89,7 @@ CHARS[0x2f] = CHAR_B64 | CH_NONWORD | CH_SLASH;
 CHARS[0x25] = MAY_URL | CH_NONWORD;
 CHARS[0x5c] = MAY_JSON | CH_NONWORD;
 CHARS[0x26] = MAY_HTML | CH_NONWORD;
+CHARS[0x40] = CHARS[0x3f] = CHARS[0x23] = CH_URL_MARK | CH_NONWORD;
 const NON_ASCII = CH_NONASCII | CH_NONWORD;
 
 /** Where a long value's UTF-8 bytes are read from (lib/taint/bytes.ts). */
