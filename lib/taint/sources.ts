@@ -301,8 +301,8 @@ export function baseList(
     }
   }
   list.add('path', path);
-  // Segments are inputs of their own only where there are two or more ('/a/b'). Most API paths have one ('/order',
-  // '/graphql'), and telling so by two searches spares a split (~2 k instructions a request in the app).
+  // Segments are inputs of their own only in a path with two '/' or more ('/a/b', '/a/'). Most API paths have one
+  // ('/order', '/graphql'): two searches tell so, sparing a split (~2 k instructions a request in the app).
   if (path.indexOf('/', path.indexOf('/') + 1) !== -1) {
     const segs = path.split('/');
     const parts = route?.split('/');
