@@ -72,7 +72,9 @@ function extracted(scope: Scope): InputCache | undefined {
   // A plain-http body is read from the tapped bytes while no framework has parsed one.
   const rawLen = !parsed && r.rawBody !== undefined ? r.rawBodyBytes : undefined;
   const params = frameworkParams(scope);
-  const route = routeOfRequest(r);
+  // The route only tells which of the path's segments are literal; a path without segments of its own does not read
+  // it (on Node 20 each property read late from an express request is a stub-cache miss: lib/context.ts, headers).
+  const route = (cache.segmented ??= segmented(r.url)) ? routeOfRequest(r) : undefined;
   let list = cache.list;
   // Whether `list`'s arrays were handed out (by an earlier call for this request): they are copied before they change.
   let handedOut = list !== undefined;
@@ -108,6 +110,19 @@ function extracted(scope: Scope): InputCache | undefined {
 
 /** A `paramsRef` no params object can equal: the params are read again. */
 const NOT_READ = Symbol('not read');
+
+/**
+ * May the path of `url` have segments that are inputs of their own (baseList): two '/' or more before the query, or
+ * a '%' there that decoding might turn into one.
+ */
+function segmented(url: string): boolean {
+  const q = url.indexOf('?');
+  const end = q === -1 ? url.length : q;
+  const second = url.indexOf('/', url.indexOf('/') + 1);
+  if (second !== -1 && second < end) return true;
+  const pct = url.indexOf('%');
+  return pct !== -1 && pct < end;
+}
 
 /** The matched route template, when a framework knows it ('/users/:id'). */
 export function routeOf(scope: Scope): string | undefined {

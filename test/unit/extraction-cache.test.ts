@@ -85,3 +85,35 @@ t.test("the headers the scope took when it opened are read, not the request's pr
   t.same(sources(bare), ['path=/a', 'headers.x-other=not the scope one', 'body.b=v']);
   t.equal(reads, 1);
 });
+
+t.test('the route is read only for a path with segments of its own', async (t) => {
+  // It decides which segments are literal (the test above); a one-segment path has none to decide on.
+  const probe = (url: string): { reads: number; scope: Scope } => {
+    const state = { reads: 0, scope: undefined as unknown as Scope };
+    const req = {
+      url,
+      headers: {},
+      get route(): { path: string } {
+        state.reads++;
+        return { path: '/:p' };
+      },
+      baseUrl: '',
+    };
+    state.scope = scopeOf(req as unknown as FakeReq);
+    return state;
+  };
+  for (const url of ['/order', '/order?next=/a/b', '/', '/order/']) {
+    const p = probe(url);
+    inputsOf(p.scope);
+    inputsOf(p.scope);
+    t.equal(p.reads, url === '/order/' ? 2 : 0, `${url}: ${p.reads} reads`);
+  }
+  for (const url of ['/ls/x', '/ls%2Fx', '//x']) {
+    const p = probe(url);
+    inputsOf(p.scope);
+    t.ok(p.reads > 0, `${url}: read`);
+  }
+  // '%2F' decodes to a '/': its segments are judged against the route as any other's.
+  const p = probe('/ls%2F..');
+  t.same(sources(p.scope).filter((s) => s.startsWith('path[')), ['path[1]=ls', 'path[2]=..']);
+});
