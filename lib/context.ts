@@ -73,7 +73,7 @@ export interface InputCache {
   rawBodyLen?: number;
   paramsRef?: unknown;
   route?: string;
-  /** Whether the request's path may have segments of its own, for which the route is read (taint/index.ts, `segmented`). */
+  /** Whether the path may have segments of its own, for which the route is read (taint/index.ts, `segmented`). */
   segmented?: boolean;
   all?: TaintInput[];
   /** `all` without the one-word inputs (taint/index.ts, nonWordInputsOf). */

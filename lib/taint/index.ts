@@ -1,7 +1,7 @@
 import type { InputCache, RequestScope, Scope } from '../context';
 import type { TaintInput } from '../types';
 import { CH_NONWORD } from './decode';
-import { baseList, rawBodyList } from './sources';
+import { baseList, hasSegments, rawBodyList } from './sources';
 
 const EMPTY: readonly TaintInput[] = [];
 
@@ -112,14 +112,13 @@ function extracted(scope: Scope): InputCache | undefined {
 const NOT_READ = Symbol('not read');
 
 /**
- * May the path of `url` have segments that are inputs of their own (baseList): two '/' or more before the query, or
- * a '%' there that decoding might turn into one.
+ * May the path of `url` have segments that are inputs of their own (`hasSegments`, which baseList asks of the
+ * decoded path): as it arrived, or once a '%' in it is decoded to a '/'.
  */
 function segmented(url: string): boolean {
   const q = url.indexOf('?');
   const end = q === -1 ? url.length : q;
-  const second = url.indexOf('/', url.indexOf('/') + 1);
-  if (second !== -1 && second < end) return true;
+  if (hasSegments(url, end)) return true;
   const pct = url.indexOf('%');
   return pct !== -1 && pct < end;
 }

@@ -273,6 +273,16 @@ export class InputList {
   }
 }
 
+/**
+ * Whether `path` before `end` has two '/' or more ('/a/b', '/a/'): only then are its segments inputs of their own.
+ * Most API paths have one ('/order', '/graphql'); two searches tell so, sparing a split (~2 k instructions a request
+ * in the app), and extraction reads the route, which decides only which segments are literal, only then.
+ */
+export function hasSegments(path: string, end: number): boolean {
+  const second = path.indexOf('/', path.indexOf('/') + 1);
+  return second !== -1 && second < end;
+}
+
 /** Path, path segments, query, headers, cookies: what every request has. `url` is the URL as it arrived. */
 export function baseInputs(req: IncomingMessage, url: string = req.url ?? '/'): TaintInput[] {
   return baseList(req, url).items;
@@ -301,9 +311,7 @@ export function baseList(
     }
   }
   list.add('path', path);
-  // Segments are inputs of their own only in a path with two '/' or more ('/a/b', '/a/'). Most API paths have one
-  // ('/order', '/graphql'): two searches tell so, sparing a split (~2 k instructions a request in the app).
-  if (path.indexOf('/', path.indexOf('/') + 1) !== -1) {
+  if (hasSegments(path, path.length)) {
     const segs = path.split('/');
     const parts = route?.split('/');
     for (let i = 0; i < segs.length; i++) if (segs[i]!.length > 0 && (parts === undefined || parts[i] !== segs[i])) list.add(PATH.child(i).name, segs[i]!);
