@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ALS_FLOOR, BASE_CONFIGS, EVENT_LOG, EXTRA_CONFIGS, machine, markdownTable, ROOT, type BenchResult } from './lib';
 import { rateFromEnv, roundsFromEnv, runMacro, secondsFromEnv, warmupFromEnv, type Route } from './macro';
 import { orderBody, preparePg, startUpstream } from './fixtures';
+import { targetsSection } from './targets';
 
 /**
  * `npm run bench`: the whole suite, one run, written to bench/results.md.
@@ -109,6 +110,10 @@ async function macro(): Promise<BenchResult> {
   }
 }
 
+function markdownSection(r: BenchResult): string {
+  return `## ${r.name}\n\n${markdownTable(r.rows)}${(r.notes ?? []).map((n) => `\n${n}\n`).join('')}\n`;
+}
+
 function palisadeEventsSince(offset: number): string[] {
   if (!fs.existsSync(EVENT_LOG)) return [];
   const text = fs.readFileSync(EVENT_LOG, 'utf8').slice(offset);
@@ -131,15 +136,26 @@ async function main(): Promise<void> {
     `# Benchmark results\n\nMachine: ${machine()}\n\nLoad average at start: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}. ` +
     'Ratios are against bare in the same run; configurations run in separate processes and alternate between rounds. ' +
     'Reproduce with `npm run bench` (see docs/performance.md).\n\n';
+  const all: BenchResult[] = [];
+  let sections = '';
   for (const s of suites) {
     process.stderr.write(`bench: ${s.name}…\n`);
     const results = await s.run();
     for (const r of Array.isArray(results) ? results : [results]) {
-      const section = `## ${r.name}\n\n${markdownTable(r.rows)}${(r.notes ?? []).map((n) => `\n${n}\n`).join('')}\n`;
+      const section = markdownSection(r);
       process.stdout.write(section);
-      md += section;
+      sections += section;
+      all.push(r);
     }
   }
+  // The verdicts first: what a reader of the file asks, with the tables they are read from below.
+  const targets = targetsSection(all);
+  if (targets !== undefined) {
+    const section = markdownSection(targets);
+    process.stdout.write(section);
+    md += section;
+  }
+  md += sections;
   md += `Suite time: ${((Date.now() - started) / 60000).toFixed(1)} min; load average at end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}.\n`;
   const out = path.join(ROOT, 'bench', 'results.md');
   fs.writeFileSync(out, md);
