@@ -9,7 +9,7 @@ import type { BenchResult } from './lib';
 
 type Rows = BenchResult['rows'];
 
-export interface Verdict {
+interface Verdict {
   target: string;
   reading: string;
   verdict: string;
