@@ -45,7 +45,7 @@ export interface RequestScope {
    * no transitions from the class `Object.setPrototypeOf` gives it), so no inline cache holds it (docs/performance.md,
    * session 32). The same object the app reads: headers it adds are seen; a headers object it swaps in is not.
    */
-  headers?: IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
   /** Bounded passive copy of the raw body for plain-http apps. */
   rawBody?: Buffer[];
   rawBodyBytes: number;

@@ -367,7 +367,7 @@ export function treeList(prefix: string, v: unknown): InputList {
 export function rawBodyList(scope: RequestScope, list: InputList = new InputList()): InputList {
   if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return list;
   const text = Buffer.concat(scope.rawBody).toString('utf8');
-  const type = String((scope.headers ?? scope.req.headers)['content-type'] ?? '').toLowerCase();
+  const type = String(scope.headers['content-type'] ?? '').toLowerCase();
   if (type.includes('json')) {
     try {
       list.addPart('body', JSON.parse(text) as unknown);
