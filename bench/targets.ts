@@ -1,4 +1,4 @@
-import type { BenchResult } from './lib';
+import { ALS_FLOOR, BARE, BLOCK_DEFAULT, BLOCK_STRICT, type BenchResult } from './lib';
 
 /**
  * The overhead budget (docs/performance.md, "Summary"), read from one run's own tables, so that whoever runs
@@ -25,9 +25,9 @@ interface RatioTarget {
 }
 
 const RATIO_TARGETS: readonly RatioTarget[] = [
-  { target: 'express empty route, block + default ≥ 0.95× bare req/s', app: 'express', route: 'empty route', config: 'block + default', min: 0.95 },
-  { target: 'realistic express route, block + default ≥ 0.90×', app: 'express', route: 'realistic:', config: 'block + default', min: 0.9 },
-  { target: 'realistic express route, block + strict ≥ 0.85×', app: 'express', route: 'realistic:', config: 'block + strict', min: 0.85 },
+  { target: 'express empty route, block + default ≥ 0.95× bare req/s', app: 'express', route: 'empty route', config: BLOCK_DEFAULT.name, min: 0.95 },
+  { target: 'realistic express route, block + default ≥ 0.90×', app: 'express', route: 'realistic:', config: BLOCK_DEFAULT.name, min: 0.9 },
+  { target: 'realistic express route, block + strict ≥ 0.85×', app: 'express', route: 'realistic:', config: BLOCK_STRICT.name, min: 0.85 },
 ];
 const SQL_MAX_US = 3;
 const OUTSIDE_MAX_US = 0.2;
@@ -36,7 +36,7 @@ const RSS_MAX_MB = 15;
 const HEAP_NOISE_MB = 1;
 
 /** The configurations that are not Palisade: what its own cost is read against. */
-const NOT_PALISADE = new Set(['bare', 'ALS only (floor)']);
+const NOT_PALISADE = new Set([BARE.name, ALS_FLOOR.name]);
 
 /** A table cell as a number: NaN for '', '–', 'n/a' or text. */
 function num(cell: string | number | undefined): number {
@@ -109,10 +109,10 @@ function memoryVerdict(rows: Rows): Verdict | undefined {
     const mine = rows.filter((r) => r.config === config);
     return mine.length < 2 ? NaN : num(mine[mine.length - 1]!['heap Δ since first checkpoint MB']);
   };
-  const bare = last('bare');
-  const palisade = last('block + default');
+  const bare = last(BARE.name);
+  const palisade = last(BLOCK_DEFAULT.name);
   if (Number.isNaN(bare) || Number.isNaN(palisade)) return undefined;
-  const requests = String(rows.filter((r) => r.config === 'block + default').at(-1)!.requests);
+  const requests = String(rows.filter((r) => r.config === BLOCK_DEFAULT.name).at(-1)!.requests);
   return {
     target: 'memory flat over a long run (heap after GC, first checkpoint to last)',
     reading: `block + default ${palisade >= 0 ? '+' : ''}${palisade.toFixed(2)} MB, bare ${bare >= 0 ? '+' : ''}${bare.toFixed(2)} MB, by ${requests} requests`,

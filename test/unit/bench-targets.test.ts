@@ -1,7 +1,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BenchResult } from '../../bench/lib';
+import { ALS_FLOOR, BARE, BLOCK_DEFAULT, BLOCK_STRICT, STRICT_INHERIT, type BenchResult } from '../../bench/lib';
 import { targetsSection } from '../../bench/targets';
 
 // `npm run bench` reads the overhead budget from the run's own tables (bench/targets.ts). Timings are never
@@ -35,12 +35,12 @@ function verdictOf(section: BenchResult | undefined, start: string): string | un
 t.test('a ratio reads met, not met, or as read when its rounds fall on both sides', async (t) => {
   const s = targetsSection([
     macro([
-      macroRow('empty route', 'bare', '1.00', '', ''),
-      macroRow('empty route', 'block + default', '0.96', '0.93-0.99', '12.1'),
-      macroRow(REALISTIC, 'bare', '1.00', '', ''),
-      macroRow(REALISTIC, 'block + default', '0.86', '0.83-0.90', '12.8'),
-      macroRow(REALISTIC, 'block + strict', '0.70', '0.68-0.73', '9.1'),
-      macroRow(REALISTIC, 'block + strict, packages inherit', '0.95', '0.94-0.97', '7.3'),
+      macroRow('empty route', BARE.name, '1.00', '', ''),
+      macroRow('empty route', BLOCK_DEFAULT.name, '0.96', '0.93-0.99', '12.1'),
+      macroRow(REALISTIC, BARE.name, '1.00', '', ''),
+      macroRow(REALISTIC, BLOCK_DEFAULT.name, '0.86', '0.83-0.90', '12.8'),
+      macroRow(REALISTIC, BLOCK_STRICT.name, '0.70', '0.68-0.73', '9.1'),
+      macroRow(REALISTIC, STRICT_INHERIT.name, '0.95', '0.94-0.97', '7.3'),
     ]),
   ]);
   t.equal(verdictOf(s, 'express empty route'), 'met as read; some rounds below');
@@ -50,22 +50,22 @@ t.test('a ratio reads met, not met, or as read when its rounds fall on both side
   const strict = s!.rows.find((r) => String(r.target).includes('strict'))!;
   t.match(String(strict['this run']), /^0\.70× \(rounds 0\.68-0\.73×\), main thread 1\.10× bare's$/);
 
-  const clear = targetsSection([macro([macroRow('empty route', 'block + default', '0.97', '0.96-1.00', '5.0')])]);
+  const clear = targetsSection([macro([macroRow('empty route', BLOCK_DEFAULT.name, '0.97', '0.96-1.00', '5.0')])]);
   t.equal(verdictOf(clear, 'express empty route'), 'met');
-  const missed = targetsSection([macro([macroRow(REALISTIC, 'block + default', '0.80', '0.78-0.84', '5.0')])]);
+  const missed = targetsSection([macro([macroRow(REALISTIC, BLOCK_DEFAULT.name, '0.80', '0.78-0.84', '5.0')])]);
   t.equal(verdictOf(missed, 'realistic express route, block + default'), 'not met');
 });
 
 t.test('RSS is read over Palisade configurations only, by the mean through the run', async (t) => {
   const rows = [
-    macroRow('empty route', 'ALS only (floor)', '0.99', '0.97-1.00', '19.0'),
-    macroRow('empty route', 'block + default', '0.97', '0.96-1.00', '14.2'),
-    macroRow(REALISTIC, 'block + strict', '0.70', '0.68-0.73', '–'),
+    macroRow('empty route', ALS_FLOOR.name, '0.99', '0.97-1.00', '19.0'),
+    macroRow('empty route', BLOCK_DEFAULT.name, '0.97', '0.96-1.00', '14.2'),
+    macroRow(REALISTIC, BLOCK_STRICT.name, '0.70', '0.68-0.73', '–'),
   ];
   const s = targetsSection([macro(rows)]);
   t.equal(verdictOf(s, 'RSS overhead'), 'met');
   t.match(String(s!.rows.find((r) => String(r.target).startsWith('RSS'))!['this run']), /\+14\.2 MB \(express, empty route, block \+ default\)/);
-  rows.push(macroRow(REALISTIC, 'block + default', '0.86', '0.83-0.90', '15.1'));
+  rows.push(macroRow(REALISTIC, BLOCK_DEFAULT.name, '0.86', '0.83-0.90', '15.1'));
   t.equal(verdictOf(targetsSection([macro(rows)]), 'RSS overhead'), 'not met');
 });
 
@@ -97,10 +97,10 @@ t.test('the SQL check, the fast path and memory are read from their own tables',
   const memory = (grew: string): BenchResult => ({
     name: 'Memory over 1,000,000 requests of a mixed workload (20% attacks)',
     rows: [
-      { config: 'bare', requests: '100,000', 'heap Δ since first checkpoint MB': '0.00' },
-      { config: 'bare', requests: '1,000,000', 'heap Δ since first checkpoint MB': '0.11' },
-      { config: 'block + default', requests: '100,000', 'heap Δ since first checkpoint MB': '0.00' },
-      { config: 'block + default', requests: '1,000,000', 'heap Δ since first checkpoint MB': grew },
+      { config: BARE.name, requests: '100,000', 'heap Δ since first checkpoint MB': '0.00' },
+      { config: BARE.name, requests: '1,000,000', 'heap Δ since first checkpoint MB': '0.11' },
+      { config: BLOCK_DEFAULT.name, requests: '100,000', 'heap Δ since first checkpoint MB': '0.00' },
+      { config: BLOCK_DEFAULT.name, requests: '1,000,000', 'heap Δ since first checkpoint MB': grew },
     ],
   });
   t.equal(verdictOf(targetsSection([memory('0.22')]), 'memory flat'), 'met');
@@ -109,7 +109,7 @@ t.test('the SQL check, the fast path and memory are read from their own tables',
 
 t.test('a part that did not run gives no verdict', async (t) => {
   t.equal(targetsSection([]), undefined);
-  t.equal(targetsSection([{ name: 'Start-up', rows: [{ config: 'bare' }] }]), undefined);
+  t.equal(targetsSection([{ name: 'Start-up', rows: [{ config: BARE.name }] }]), undefined);
   const onlySql = targetsSection([
     { name: 'SQL injection detector (micro)', rows: [{ dialect: 'sqlite', case: '25 inputs, 2 in the query (target)', 'µs/call wall (median)': '2.0' }] },
   ]);
@@ -130,6 +130,4 @@ t.test('the suites still write the section names and columns the verdicts are re
   t.ok(microTs.includes("name: 'Sink calls: added cost per call (micro)'") && microTs.includes("'outside: wrapper vs original, same process, µs'"), 'bench/micro.ts');
   const memoryTs = source('memory.ts');
   t.ok(memoryTs.includes('name: `Memory over ') && memoryTs.includes("'heap Δ since first checkpoint MB'"), 'bench/memory.ts');
-  const lib = source('lib.ts');
-  t.ok(lib.includes("name: 'block + default'") && lib.includes("name: 'block + strict'") && lib.includes("name: 'ALS only (floor)'"), 'bench/lib.ts names the configurations');
 });
