@@ -124,6 +124,7 @@ t.test('the suites still write the section names and columns the verdicts are re
   }
   t.ok(source('run.ts').includes('name: `HTTP throughput ('), 'bench/run.ts names the macro section');
   t.ok(source('run.ts').includes("name: 'realistic: POST /order"), 'bench/run.ts names the realistic route');
+  t.ok(source('run.ts').includes("name: 'empty route'"), 'bench/run.ts names the empty route');
   const sqlTs = source('sql-detector.ts');
   t.ok(sqlTs.includes("name: 'SQL injection detector (micro)'") && sqlTs.includes("(target)'") && sqlTs.includes("'µs/call wall (median)'"), 'bench/sql-detector.ts');
   const microTs = source('micro.ts');
