@@ -1,7 +1,7 @@
 import type { InputCache, RequestScope, Scope } from '../context';
 import type { TaintInput } from '../types';
 import { CH_NONWORD } from './decode';
-import { baseList, hasSegments, rawBodyList } from './sources';
+import { addBodyText, baseList, hasSegments, rawBodyList } from './sources';
 
 const EMPTY: readonly TaintInput[] = [];
 
@@ -90,7 +90,9 @@ function extracted(scope: Scope): InputCache | undefined {
   if (cache.bodyEnd === undefined || body !== cache.bodyRef || rawLen !== cache.rawBodyLen) {
     list.cutTo(cache.baseEnd!, cache.baseNonWord!, handedOut);
     handedOut = false;
-    if (parsed) list.addPart('body', body);
+    // A framework's text body (no parser took it) is read as the tapped raw body is: by its type and its look.
+    if (typeof body === 'string') addBodyText(list, body, r.headers['content-type']);
+    else if (parsed) list.addPart('body', body);
     else if (rawLen !== undefined) rawBodyList(r, list);
     cache.bodyRef = body;
     cache.rawBodyLen = rawLen;

@@ -363,23 +363,44 @@ export function treeList(prefix: string, v: unknown): InputList {
   return list;
 }
 
-/** Parse the tapped raw body of a plain-http request by its content type. */
+/** Parse the tapped raw body of a plain-http request (`addBodyText`). */
 export function rawBodyList(scope: RequestScope, list: InputList = new InputList()): InputList {
   if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return list;
-  const text = Buffer.concat(scope.rawBody).toString('utf8');
-  const type = String(scope.headers['content-type'] ?? '').toLowerCase();
-  if (type.includes('json')) {
+  addBodyText(list, Buffer.concat(scope.rawBody).toString('utf8'), scope.headers['content-type']);
+  return list;
+}
+
+/**
+ * A body as text: the tapped raw body of a plain-http request, or a framework's text body (express.text(), a
+ * fastify or koa body that no parser took). Read by its content type, and by its look too: the client chooses the
+ * content type and the app need not ask it, so an app that JSON.parses or form-decodes whatever arrives reads the
+ * client's fields from a body sent as text/plain, and they must be inputs as they are under the declared type.
+ * A body read by its look keeps its whole text as an input too.
+ */
+export function addBodyText(list: InputList, text: string, contentType: string | undefined): void {
+  const type = (contentType ?? '').toLowerCase();
+  const declaredJson = type.includes('json');
+  const declaredForm = type.includes('x-www-form-urlencoded');
+  if (declaredJson || (!declaredForm && looksLikeJson(text))) {
     try {
       list.addPart('body', JSON.parse(text) as unknown);
-      return list;
+      if (declaredJson) return;
     } catch {
-      /* fall through: a truncated or invalid JSON body is still text */
+      /* a truncated or invalid JSON body is still text */
     }
-  }
-  if (type.includes('x-www-form-urlencoded')) {
+  } else if (declaredForm || text.includes('=')) {
     for (const [k, v] of new URLSearchParams(text)) list.addField(BODY.child(k), k, v, 1);
-    return list;
+    if (declaredForm) return;
   }
   list.add('body', text);
-  return list;
+}
+
+/** Whether `text` starts, after whitespace, as a JSON object or array does. */
+function looksLikeJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    return c === 0x7b || c === 0x5b;
+  }
+  return false;
 }
