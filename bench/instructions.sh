@@ -8,7 +8,8 @@
 #
 #   bench/instructions.sh                     # bare, ALS floor, block + default
 #   bench/instructions.sh bare strict         # chosen configurations (bare, als, monitor, default,
-#                                             # machinery, strict, strict-inherit: bench/realistic-env.sh)
+#                                             # machinery, strict, strict-inherit, judge-floor,
+#                                             # judge-floor-naive: bench/realistic-env.sh)
 #   bench/instructions.sh default default@bench/.tmp/before/dist   # and another build (a copy inside
 #                                             # the repository, with policies/ beside it: docs/performance.md)
 #   PROFILE_DIR=/tmp/prof bench/instructions.sh default   # keep callgrind files and V8's

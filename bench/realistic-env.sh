@@ -31,6 +31,9 @@ configure() {
   case ${1%%@*} in
     bare) ;;
     als) PRELOAD=(--require ./bench/apps/als-floor.js) ;;
+    # Not Palisade: the ALS floor and a plain, minimal judge by taint (bench/apps/judge-floor.js).
+    judge-floor) PRELOAD=(--require ./bench/apps/judge-floor.js) ;;
+    judge-floor-naive) PRELOAD=(--require ./bench/apps/judge-floor.js); ENV+=(JUDGE_FLOOR=naive) ;;
     monitor) PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=monitor) ;;
     default) PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=block PALISADE_POLICY=policies/default.yaml) ;;
     machinery) PRELOAD=(--require "$dist/lib/register.js"); ENV+=(PALISADE_MODE=block PALISADE_POLICY=bench/policies/no-detection.yaml) ;;
@@ -47,7 +50,7 @@ configure() {
 # that cannot find its dependencies or policies/schema.json) leaves a bare app behind, whose figures
 # would look like a triumph.
 started_or_fail() {
-  if [ ${#PRELOAD[@]} -gt 0 ] && [ "${1%%@*}" != als ] && ! grep -q '"msg":"palisade [^"]* started' "$2"; then
+  if [ ${#PRELOAD[@]} -gt 0 ] && [ "${1%%@*}" != als ] && [[ "${1%%@*}" != judge-floor* ]] && ! grep -q '"msg":"palisade [^"]* started' "$2"; then
     echo "$1: Palisade did not start:" >&2
     grep -i palisade "$2" >&2 || true
     kill -TERM "$3" 2>/dev/null
