@@ -88,7 +88,13 @@ function strictInheritPolicy(): string {
   process.once('exit', () => fs.rmSync(file, { force: true }));
   return (strictInheritFile = file);
 }
-export const EXTRA_CONFIGS: Configuration[] = [MACHINERY, STRICT_INHERIT, ...comparedBuild()];
+/**
+ * Run only when named in BENCH_CONFIGS (`judge`). Not Palisade: the floor plus a minimal judge that looks for
+ * every request string in every sink call's text and does nothing else (bench/apps/judge-floor.js): what judging
+ * in Palisade's shape costs when it does almost nothing, to weigh the realistic route's target against.
+ */
+export const JUDGE_FLOOR: Configuration = { name: 'ALS + minimal judge', register: false, env: {}, preload: [path.join(ROOT, 'bench', 'apps', 'judge-floor.js')] };
+export const EXTRA_CONFIGS: Configuration[] = [MACHINERY, STRICT_INHERIT, JUDGE_FLOOR, ...comparedBuild()];
 
 /** Where the bench apps' Palisade events go (one file per runner process; read by the runner for sanity checks). */
 export const EVENT_LOG = path.join(os.tmpdir(), `palisade-bench-${process.pid}.log`);

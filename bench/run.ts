@@ -69,7 +69,9 @@ async function macro(): Promise<BenchResult> {
         'BENCH_CONFIGS names it (inherit), = block + strict with packages: { "*": { inherit: true } }: no verdict depends on the calling ' +
         'package, so no call reads the stack, and its distance to block + strict is what package attribution costs. ALS only (floor) is not Palisade: each request runs in an ' +
         'AsyncLocalStorage scope and nothing else (bench/apps/als-floor.js), the cost any request-scoped agent pays on this Node version; ' +
-        'it runs on the express and http apps only. ratio per round is each round\'s req/s against bare\'s in the same round, lowest ' +
+        'it runs on the express and http apps only. ALS + minimal judge, run only when BENCH_CONFIGS names it (judge), is not Palisade either: ' +
+        'the floor plus a judge that looks for every request string in every sink call\'s text and does nothing else ' +
+        '(bench/apps/judge-floor.js). ratio per round is each round\'s req/s against bare\'s in the same round, lowest ' +
         'and highest: how far apart single rounds read, so that a median within that spread of a target is not read as a verdict. ' +
         'app CPU µs/req is the app process\'s CPU time (user + system) per request ' +
         'during the timed run: on a shared machine it is steadier than req/s, which also measures the scheduler. main thread µs/req ' +

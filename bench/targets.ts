@@ -1,4 +1,4 @@
-import { ALS_FLOOR, BARE, BLOCK_DEFAULT, BLOCK_STRICT, type BenchResult } from './lib';
+import { ALS_FLOOR, BARE, BLOCK_DEFAULT, BLOCK_STRICT, JUDGE_FLOOR, type BenchResult } from './lib';
 
 /**
  * The overhead budget (docs/performance.md, "Summary"), read from one run's own tables, so that whoever runs
@@ -36,7 +36,7 @@ const RSS_MAX_MB = 15;
 const HEAP_NOISE_MB = 1;
 
 /** The configurations that are not Palisade: what its own cost is read against. */
-const NOT_PALISADE = new Set([BARE.name, ALS_FLOOR.name]);
+const NOT_PALISADE = new Set([BARE.name, ALS_FLOOR.name, JUDGE_FLOOR.name]);
 
 /** A table cell as a number: NaN for '', '–', 'n/a' or text. */
 function num(cell: string | number | undefined): number {

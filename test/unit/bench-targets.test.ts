@@ -1,7 +1,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ALS_FLOOR, BARE, BLOCK_DEFAULT, BLOCK_STRICT, STRICT_INHERIT, type BenchResult } from '../../bench/lib';
+import { ALS_FLOOR, BARE, BLOCK_DEFAULT, BLOCK_STRICT, JUDGE_FLOOR, STRICT_INHERIT, type BenchResult } from '../../bench/lib';
 import { targetsSection } from '../../bench/targets';
 
 // `npm run bench` reads the overhead budget from the run's own tables (bench/targets.ts). Timings are never
@@ -59,6 +59,7 @@ t.test('a ratio reads met, not met, or as read when its rounds fall on both side
 t.test('RSS is read over Palisade configurations only, by the mean through the run', async (t) => {
   const rows = [
     macroRow('empty route', ALS_FLOOR.name, '0.99', '0.97-1.00', '19.0'),
+    macroRow(REALISTIC, JUDGE_FLOOR.name, '0.93', '0.91-0.95', '18.0'),
     macroRow('empty route', BLOCK_DEFAULT.name, '0.97', '0.96-1.00', '14.2'),
     macroRow(REALISTIC, BLOCK_STRICT.name, '0.70', '0.68-0.73', '–'),
   ];
