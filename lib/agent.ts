@@ -7,7 +7,6 @@ import { MAX_CLIMBS, climbFinding, pathClimb } from './detectors/path';
 import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { inputsOf, nonWordInputsOf } from './taint';
-import { setBodyTextLimit } from './taint/sources';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
 import { callerFrom, callerPackage, captureFrames, decidedLook, firstLookDepth, isBuiltinTransparent, type FirstLook, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
@@ -72,7 +71,6 @@ export function initAgent(config: Config, policy: PolicyEngine | undefined): Age
   // Cloud-metadata addresses are reported even outside a request: a
   // compromised dependency needs no request input to steal credentials.
   if (detected.has('net.connect')) alwaysInspect |= opBit('net.connect');
-  setBodyTextLimit(config.maxBodyBytes);
   state = { config, reporter, policy, alwaysInspect, judged, needsCaller, detected };
   return state;
 }

@@ -363,13 +363,6 @@ export function treeList(prefix: string, v: unknown): InputList {
   return list;
 }
 
-/** Characters of a text body read by `addBodyText`: the agent sets it to `maxBodyBytes`, the raw body tap's bound. */
-let bodyTextLimit = 64 * 1024;
-
-export function setBodyTextLimit(chars: number): void {
-  bodyTextLimit = chars;
-}
-
 /** Parse the tapped raw body of a plain-http request (`addBodyText`). */
 export function rawBodyList(scope: RequestScope, list: InputList = new InputList()): InputList {
   if (scope.rawBody === undefined || scope.rawBodyBytes === 0) return list;
@@ -384,10 +377,7 @@ export function rawBodyList(scope: RequestScope, list: InputList = new InputList
  * client's fields from a body sent as text/plain, and they must be inputs as they are under the declared type.
  * A body read by its look keeps its whole text as an input too.
  */
-export function addBodyText(list: InputList, whole: string, contentType: string | undefined): void {
-  // A framework's string body is as long as the app let it be (express.text({ limit: '10mb' })): it is read up to the
-  // bound the tapped raw body has, so parsing it never costs more than parsing a plain-http body does.
-  const text = whole.length > bodyTextLimit ? whole.slice(0, bodyTextLimit) : whole;
+export function addBodyText(list: InputList, text: string, contentType: string | undefined): void {
   const type = (contentType ?? '').toLowerCase();
   const declaredJson = type.includes('json');
   const declaredForm = type.includes('x-www-form-urlencoded');

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import { __remembered, __sourceNodes, addBodyText, baseInputs, InputList, setBodyTextLimit, treeInputs } from '../../lib/taint/sources';
+import { __remembered, __sourceNodes, baseInputs, InputList, treeInputs } from '../../lib/taint/sources';
 import { charsOf, decodedForms } from '../../lib/taint/decode';
 import type { TaintInput } from '../../lib/types';
 
@@ -137,25 +137,4 @@ t.test('path segments are inputs exactly where the path splits into more than tw
     const got = baseInputs(request({}, path)).filter((i) => i.source.startsWith('path[')).map((i) => `${i.source}=${i.value}`);
     t.same(got, want, JSON.stringify(path));
   }
-});
-
-t.test("a text body is read up to the raw body tap's bound, by its type or its look", async (t) => {
-  t.teardown(() => setBodyTextLimit(64 * 1024));
-  setBodyTextLimit(64);
-  const pad = 'p'.repeat(44);
-  const form = `pad=${pad}&near=x'--&far=y'--`;
-  t.ok(form.indexOf('far=') < 64 && form.length > 64, 'the bound falls inside the last field');
-  const read = (text: string, type: string | undefined): string[] => {
-    const list = new InputList();
-    addBodyText(list, text, type);
-    return list.items.map((i) => `${i.source}=${i.value}`);
-  };
-  for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
-    const got = read(form, type);
-    t.ok(got.includes("body.near=x'--"), `${type}: a field within the bound is an input`);
-    t.notOk(got.some((s) => s.startsWith('body.far=') && s.endsWith("'--")), `${type}: the text past the bound is not read`);
-  }
-  // Within the bound a JSON body sent as text is read whole, as before.
-  setBodyTextLimit(1024);
-  t.ok(read(JSON.stringify({ pad, name: "x' OR 'a'='a" }), 'text/plain').includes("body.name=x' OR 'a'='a"));
 });
