@@ -12,7 +12,7 @@ import { memoryOf } from './macro';
  * response's way out, inside the request's async context, so under an
  * AsyncLocalStorage the timer would keep whatever the request's scope holds
  * alive until the connection's next request or its keep-alive timeout (5 s
- * by default): docs/performance.md, "Session 23". Palisade arms that timer
+ * by default): docs/performance-history.md, "Session 23". Palisade arms that timer
  * outside the scope since session 24 (hooks/http-server.ts); this suite keeps
  * the figure visible. BENCH_CONNECTIONS_ROUNDS (default 3)
  * alternating rounds, medians; BENCH_COMPARE_DIST adds an earlier build, as

@@ -70,7 +70,7 @@ function main(): void {
   }
   // The sync calls' loops sit in this function, as they did before the awaited call came: on Node 24 the fast
   // path of statSync read +162 instructions here and +544 to +565 with the loop in a closure of its own, since
-  // what V8 inlines into the caller moves with the caller (docs/performance.md, "Session 30").
+  // what V8 inlines into the caller moves with the caller (docs/performance-history.md, "Session 30").
   // Enough calls for V8 to optimise the loop and what it calls before counting starts.
   for (let i = 0; i < 20_000; i++) call();
   process.stdout.write('ready\n');

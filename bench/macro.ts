@@ -171,7 +171,7 @@ export function secondsFromEnv(): number {
  * load; the default warm-up reads RSS partway through that climb, where a
  * configuration that keeps a little more alive per request is one step ahead
  * of bare. A warm-up of ~100 s reads every configuration at its steady state
- * (docs/performance.md, "Session 23").
+ * (docs/performance-history.md, "Session 23").
  */
 export function warmupFromEnv(): number {
   return Number(process.env.BENCH_WARMUP_SECONDS ?? 1);

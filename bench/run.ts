@@ -93,7 +93,7 @@ async function macro(): Promise<BenchResult> {
         'fast, ~270-600 slow; session 18\'s VM, 2.3x slower, read 261-367 ns fast under Node 20\'s async hooks), so compare a ' +
         'configuration with bare and with the ALS floor (the same async hooks, no pin) in the same run, not with those numbers. Bare ' +
         'apps can fall onto it too (Palisade keeps one tick object alive so that its processes do not): a ratio against a slow ' +
-        'bare flatters the configuration (docs/performance.md, session 17). A collection during the timing can make one reading, and so the max, far higher.',
+        'bare flatters the configuration (docs/performance-history.md, session 17). A collection during the timing can make one reading, and so the max, far higher.',
     );
     const events = palisadeEventsSince(before);
     notes.push(

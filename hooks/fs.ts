@@ -268,7 +268,7 @@ function makeWrapper(spec: FnSpec, orig: AnyFn, fsShim: object | undefined): Any
     // The sync forms judge through `judgeCalled`, keeping their wrappers as small as they were before those read
     // their caller: a wrapper's bytecode counts against the inlining budget of the app function that calls it, and
     // with the capture written out in it (235 bytes against 100) V8 on Node 24 stopped inlining Node's own statSync
-    // helpers there, +200-230 instructions a call on the fast path (docs/performance.md, "Session 29").
+    // helpers there, +200-230 instructions a call on the fast path (docs/performance-history.md, "Session 29").
     case 'sync':
       w = function (this: unknown) {
         if (!fsWatched()) return Reflect.apply(orig, this, arguments) as unknown;

@@ -121,7 +121,7 @@ function setTimeoutOutside(setTimeout: (this: net.Socket, ms: number) => net.Soc
  * When a response finishes, Node arms the connection's keep-alive timer (`socket.setTimeout(keepAliveTimeout)`
  * in `resOnFinish`) from inside the request's async context, so the new Timeout carries the request's scope:
  * the request, the response and its extracted inputs stay alive for as long as the connection idles, ~11 KB
- * per idle keep-alive connection (docs/performance.md, session 23), and every scavenge under load copies them.
+ * per idle keep-alive connection (docs/performance-history.md, session 23), and every scavenge under load copies them.
  * That timer belongs to the connection, not to the request, so it is armed with no scope. Only that call is
  * taken: a server socket with no response attached, and no callback given; a timeout an app sets while its
  * response is still open keeps the scope.

@@ -212,7 +212,7 @@ export interface ConnectEntry {
 /*
  * Every HTTP client entry point's wrapper. Under package scopes it reads the caller's call sites in its own
  * frame and hands them to `checkAs`, so that `check`'s optimised frame is not among those V8 summarises
- * (~11 k instructions a judged call: lib/hooking.ts above `sitesHolder`, docs/performance.md "Session 27").
+ * (~11 k instructions a judged call: lib/hooking.ts above `sitesHolder`, docs/performance-history.md "Session 27").
  * One wrapper for all of them rather than the capture repeated in each: what differs is called out of this
  * frame, never below the capture. Read only for a call with a target, which will be judged.
  */

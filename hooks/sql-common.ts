@@ -119,7 +119,7 @@ export interface SqlEntry<S> {
 /*
  * Every SQL entry point's wrapper. Under package scopes it reads the caller's call sites in its own frame and
  * hands them to `checkAs`, so that `check`'s optimised frame is not among those V8 summarises (~11 k
- * instructions a judged call: lib/hooking.ts above `sitesHolder`, docs/performance.md "Session 27"). One
+ * instructions a judged call: lib/hooking.ts above `sitesHolder`, docs/performance-history.md "Session 27"). One
  * wrapper for all of them rather than the capture repeated in each: what differs (the pool's mark, the
  * block's convention, what runs) is called out of this frame, never below the capture. Read before the build,
  * which drops only a call with no SQL text.

@@ -42,8 +42,8 @@ export interface RequestScope {
    * The request's headers object, taken when the scope opens. Node has built it by then (its server reads `host`
    * and `expect`), so taking it costs a field read. Read later from an express request, it cost a stub-cache miss
    * and a walk of three prototypes: on Node 20 every express request gets a hidden class of its own (V8 records
-   * no transitions from the class `Object.setPrototypeOf` gives it), so no inline cache holds it (docs/performance.md,
-   * session 32). The same object the app reads: headers it adds are seen; a headers object it swaps in is not.
+   * no transitions from the class `Object.setPrototypeOf` gives it), so no inline cache holds it
+   * (docs/performance-history.md, session 32). The same object the app reads: headers it adds are seen; a headers object it swaps in is not.
    */
   headers: IncomingHttpHeaders;
   /** Bounded passive copy of the raw body for plain-http apps. */
@@ -106,7 +106,8 @@ export const storage = new AsyncLocalStorage<Scope | Frame>();
  * stores live in an AsyncContextFrame, and `run` makes a new frame, a copy of the current one's Map, on entering
  * and another on restoring (~1.2 k instructions a run), where an AsyncResource re-enters the frame it was made
  * in without a copy. On the async_hooks implementation (Node 20 and 22), which has `_propagate`, `run` copies
- * nothing and an AsyncResource's before and after steps cost more: `run` stays (docs/performance.md, "Session 30").
+ * nothing and an AsyncResource's before and after steps cost more: `run` stays (docs/performance-history.md,
+ * "Session 30").
  * Told apart by an internal name, so a wrong answer must only cost time: both ways enter the same context.
  */
 export const runCopies = typeof (storage as unknown as { _propagate?: unknown })._propagate !== 'function';
@@ -208,7 +209,7 @@ let pinScheduled = false;
  * map, the stores' feedback turns megamorphic, and from then on every
  * nextTick stores its keys through the runtime: ~300-450 ns a call instead
  * of ~100, ~35 k instructions per request on fastify's empty route
- * (docs/performance.md, session 17). Palisade's start-up heap (~7.6 MB)
+ * (docs/performance-history.md, session 17). Palisade's start-up heap (~7.6 MB)
  * brings the first full collection forward into that window on a small app;
  * a live tick object keeps the map (and, through its back pointers, the maps
  * before it), so the feedback stays monomorphic. The object pinned is tiny:

@@ -155,7 +155,7 @@ let knownCaller: FirstLook | undefined;
 /*
  * A hook's wrapper may read the caller's call sites itself and hand them to `checkAs`, so that `check`'s own
  * optimised frame is not among those V8 summarises (~11 k instructions a judged call under package scopes;
- * docs/performance.md, "Session 27"). Every frame between the capture and the caller is summarised too, so the
+ * docs/performance-history.md, "Session 27"). Every frame between the capture and the caller is summarised too, so the
  * capture is best taken in the wrapper's own frame, which makes the one call between these two:
  *
  *   const look = callerLookDepth('sql.query', KEY);

@@ -5,7 +5,7 @@
  * representation check out of the loop. In UTF-8 an ASCII byte only ever
  * stands for that ASCII character and every byte of a non-ASCII character is
  * 0x80 or above, so a pass that treats all non-ASCII alike reads the same
- * from either (session 31 in docs/performance.md).
+ * from either (session 31 in docs/performance-history.md).
  *
  * Each reader keeps its own encoder and a buffer of BYTES_READ bytes as
  * constants of its own module, read synchronously right after encoding: a

@@ -262,7 +262,7 @@ export class InputList {
       // Node 24 it kept this function from being optimised (Maglev compiled and deoptimised it on every
       // few requests: "insufficient type feedback for generic keyed access"). `v[k]` is a megamorphic
       // keyed load per field; reading the values through Object.values instead was measured three times
-      // (sessions 13, 16 and 21) and saved nothing in a whole request (docs/performance.md).
+      // (sessions 13, 16 and 21) and saved nothing in a whole request (docs/performance-history.md).
       for (const k of Object.keys(v)) {
         if (this.items.length >= MAX_INPUTS) return;
         this.addField(node.child(k), k, (v as Record<string, unknown>)[k], depth + 1);
