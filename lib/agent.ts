@@ -6,7 +6,8 @@ import { analyzeSql } from './detectors/sql/analyze';
 import { MAX_CLIMBS, climbFinding, pathClimb } from './detectors/path';
 import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
-import { inputsOf, nonWordInputsOf } from './taint';
+import { hasOverflow, inputsOf, nonWordInputsOf, overflowInputsOf } from './taint';
+import { CH_NONWORD } from './taint/decode';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
 import { callerFrom, callerPackage, captureFrames, decidedLook, firstLookDepth, isBuiltinTransparent, type FirstLook, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
@@ -276,11 +277,37 @@ function runDetector(op: Operation, scope: Scope): Finding | undefined {
   const detect = detectorFor(op.name);
   if (detect === undefined) return undefined;
   // The SQL check passes over words (isOneWord in detectors/sql): it is given the rest only.
-  const inputs = op.name === 'sql.query' ? nonWordInputsOf(scope) : inputsOf(scope);
+  let inputs = op.name === 'sql.query' ? nonWordInputsOf(scope) : inputsOf(scope);
+  if (hasOverflow(scope)) {
+    let more = overflowInputsOf(scope, textsOf(op));
+    if (op.name === 'sql.query') more = more.filter((i) => ((i.chars ?? CH_NONWORD) & CH_NONWORD) !== 0);
+    if (more.length > 0) inputs = inputs.concat(more);
+  }
   if (inputs.length === 0) return undefined;
   const f = detect(op.resource, inputs);
   if (f !== undefined || scope.climbs === undefined) return f;
   return op.name === 'fs.read' || op.name === 'fs.write' ? climbFinding(op.resource, scope.climbs) : undefined;
+}
+
+/** The texts of a sink call in which a request's values may occur: where overflow values are looked for. */
+function textsOf(op: Operation): readonly string[] {
+  switch (op.name) {
+    case 'sql.query':
+      return [op.resource.text];
+    case 'fs.read':
+    case 'fs.write':
+      return [op.resource.rawPath, op.resource.path];
+    case 'process.spawn': {
+      const r = op.resource;
+      return r.command !== undefined ? [r.command, r.file, ...r.args] : [r.file, ...r.args];
+    }
+    case 'net.connect': {
+      const r = op.resource;
+      return [r.url ?? '', r.rawHost ?? '', r.host];
+    }
+    case 'code.eval':
+      return [op.resource.source];
+  }
 }
 
 /**
@@ -293,7 +320,11 @@ export function notePathCall(fn: string, build: (...parts: string[]) => string, 
   const scope = currentScope();
   if (scope === undefined || (scope.climbs !== undefined && scope.climbs.length >= MAX_CLIMBS)) return;
   try {
-    const inputs = inputsOf(scope);
+    let inputs = inputsOf(scope);
+    if (hasOverflow(scope)) {
+      const more = overflowInputsOf(scope, args.filter((a): a is string => typeof a === 'string'));
+      if (more.length > 0) inputs = inputs.concat(more);
+    }
     if (inputs.length === 0) return;
     const climb = pathClimb(fn, build, args, out, inputs);
     if (climb !== undefined) (scope.climbs ??= []).push(climb);

@@ -2,6 +2,7 @@ import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:a
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TaintInput } from './types';
 import type { InputList } from './taint/sources';
+import type { OverflowLeaves, OverflowPart } from './taint/overflow';
 import type { PathClimb } from './detectors/path';
 
 /**
@@ -80,6 +81,9 @@ export interface InputCache {
   nonWord?: TaintInput[];
   /** A fixed-input scope's `fixedInputs`, of which `nonWord` was filtered. */
   nonWordOf?: readonly TaintInput[];
+  /** The list's overflow parts, of which `overflowLeaves` are the flattened leaves (taint/index.ts). */
+  overflowOf?: readonly OverflowPart[];
+  overflowLeaves?: OverflowLeaves;
 }
 
 /**

@@ -59,6 +59,7 @@ export function start(options: StartOptions = {}): StartResult {
 export function untrusted<T>(source: string, values: unknown, fn: () => T): T {
   const list = new InputList();
   list.addTree(source, values);
-  const scope: Scope = { fixedInputs: list.items, label: source, cache: { nonWordOf: list.items, nonWord: list.nonWord } };
+  // The list stays on the cache for its overflow (what extraction's bounds left out: lib/taint/overflow.ts).
+  const scope: Scope = { fixedInputs: list.items, label: source, cache: { list, nonWordOf: list.items, nonWord: list.nonWord } };
   return runInScope(scope, fn);
 }

@@ -1,7 +1,8 @@
 import type { InputCache, RequestScope, Scope } from '../context';
 import type { TaintInput } from '../types';
 import { CH_NONWORD } from './decode';
-import { addBodyText, baseList, hasSegments, rawBodyList } from './sources';
+import { flattenOverflow, overflowHits } from './overflow';
+import { addBodyText, baseList, hasSegments, rawBodyList, readWhole } from './sources';
 
 const EMPTY: readonly TaintInput[] = [];
 
@@ -52,6 +53,27 @@ export function nonWordInputsOf(scope: Scope): readonly TaintInput[] {
     return cache.nonWord!;
   }
   return extracted(scope)?.nonWord ?? EMPTY;
+}
+
+/** Whether extraction's bounds left anything of the request out: a sink call then looks for it (`overflowInputsOf`). */
+export function hasOverflow(scope: Scope): boolean {
+  return scope.cache?.list?.overflow !== undefined;
+}
+
+/**
+ * The inputs a sink call holds among what extraction's bounds left out of the request (lib/taint/overflow.ts):
+ * values of `texts` (the sink's query, path, command, URL or source) only. Call after `inputsOf`, which reads the
+ * request. A request within the bounds costs a field read.
+ */
+export function overflowInputsOf(scope: Scope, texts: readonly string[]): readonly TaintInput[] {
+  const parts = scope.cache?.list?.overflow;
+  if (parts === undefined) return EMPTY;
+  const cache = scope.cache!;
+  if (cache.overflowOf !== parts) {
+    cache.overflowOf = parts;
+    cache.overflowLeaves = flattenOverflow(parts);
+  }
+  return overflowHits(cache.overflowLeaves!, texts, readWhole);
 }
 
 /*

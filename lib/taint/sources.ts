@@ -2,11 +2,14 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { RequestScope } from '../context';
 import type { TaintInput } from '../types';
 import { CHAR_CLASSES, CH_NONWORD, classify, formsOf, type DecodedForm } from './decode';
+import type { OverflowPart } from './overflow';
 
 /**
  * Turning a request into taint inputs, each with its source path. Limits keep
  * a hostile request (10k query keys, a 1 MB header, a deeply nested body)
- * from making extraction itself the denial of service.
+ * from making extraction itself the denial of service. What they leave out is
+ * not dropped: the list keeps it as overflow (lib/taint/overflow.ts), whose
+ * values become inputs at a sink call whose texts hold them.
  */
 const MAX_INPUTS = 512;
 const MAX_DEPTH = 8;
@@ -118,6 +121,15 @@ class SourceNode {
   }
 }
 
+/**
+ * A value of the overflow (lib/taint/overflow.ts) that a sink holds, read whole: its classes over all of it, so a
+ * quote past MAX_VALUE counts; the decoded forms of one longer than that are not read.
+ */
+export function readWhole(source: string, value: string): readonly TaintInput[] {
+  const cls = classify(value);
+  return readInputs(source, value, cls, value.length > MAX_VALUE ? [] : formsOf(value, cls));
+}
+
 /** A value's inputs, kept to be reused (a key's, a remembered header's): the value as sent, then its decoded forms. */
 function readInputs(source: string, value: string, cls: number, forms: readonly DecodedForm[]): readonly TaintInput[] {
   const out: TaintInput[] = [{ source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES }];
@@ -171,6 +183,12 @@ export class InputList {
    * again, at about the cost the filter saves.
    */
   nonWord: TaintInput[] = [];
+  /** The parts and values the bounds cut short, in the order they were added (lib/taint/overflow.ts). */
+  overflow: OverflowPart[] | undefined = undefined;
+  /** Whether a part is being read (`addRoot`): what the bounds leave out of it is kept as the whole part. */
+  private inRoot = false;
+  /** Set while a part is read, when a bound left some of it out. */
+  private cut = false;
 
   /**
    * Keep the first `items` inputs (of which `nonWord` are not one word) in new arrays, to extend them: a
@@ -181,11 +199,31 @@ export class InputList {
     if (!handedOut && items === this.items.length) return;
     this.items = this.items.slice(0, items);
     this.nonWord = this.nonWord.slice(0, nonWord);
+    if (this.overflow !== undefined) {
+      const kept = this.overflow.filter((o) => o.at < items);
+      this.overflow = kept.length > 0 ? kept : undefined;
+    }
+  }
+
+  private overflowed(name: string, value: unknown, at: number): void {
+    (this.overflow ??= []).push({ at, name, value });
+  }
+
+  /** A bound left `value` out: inside a part, the part is kept when it is done; outside, the value itself. */
+  private leftOut(name: string, value: unknown): void {
+    if (this.inRoot) this.cut = true;
+    else this.overflowed(name, value, this.items.length);
   }
 
   /** `repeats`: the value of a client-describing header, whose reading is remembered across requests (`readings`). */
   add(source: string, raw: string, repeats = false): void {
-    if (raw.length === 0 || this.items.length >= MAX_INPUTS) return;
+    if (raw.length === 0) return;
+    if (this.items.length >= MAX_INPUTS) {
+      this.leftOut(source, raw);
+      return;
+    }
+    // A long value's first MAX_VALUE characters are read now; the whole value is judged where a sink holds it.
+    if (raw.length > MAX_VALUE) this.overflowed(source, raw, this.items.length);
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
     let cls: number;
     let forms: readonly DecodedForm[];
@@ -211,6 +249,7 @@ export class InputList {
 
   /** Inputs already read (a key's, a remembered header's): shared, never changed. */
   private addRead(inputs: readonly TaintInput[]): void {
+    if (this.items.length >= MAX_INPUTS && inputs.length > 0) this.leftOut(inputs[0]!.source, inputs[0]!.value);
     for (let i = 0; i < inputs.length && this.items.length < MAX_INPUTS; i++) {
       const input = inputs[i]!;
       this.items.push(input);
@@ -243,16 +282,36 @@ export class InputList {
    * Its names are not interned: such labels and keys (message ids, per-tenant fields) need not repeat.
    */
   addTree(prefix: string, v: unknown): void {
-    this.addNode(new SourceNode(prefix, false, -1), v, 0);
+    this.addRoot(new SourceNode(prefix, false, -1), v);
   }
 
   /** A request's parsed body, query or params: as `addTree`, with the names interned (SourceNode). */
   addPart(part: RequestPart, v: unknown): void {
-    this.addNode(partRoot(part), v, 0);
+    this.addRoot(partRoot(part), v);
+  }
+
+  /** The whole part is kept as overflow when a bound cut it short: which of its leaves were read is not kept. */
+  private addRoot(node: SourceNode, v: unknown): void {
+    const at = this.items.length;
+    this.inRoot = true;
+    this.cut = false;
+    try {
+      this.addNode(node, v, 0);
+    } finally {
+      this.inRoot = false;
+    }
+    // At the bound with nothing left out is taken as cut too: the forms and keys loops stop there silently.
+    if (this.cut || this.items.length >= MAX_INPUTS) {
+      this.cut = false;
+      this.overflowed(node.name, v, at);
+    }
   }
 
   private addNode(node: SourceNode, v: unknown, depth: number): void {
-    if (this.items.length >= MAX_INPUTS || depth > MAX_DEPTH) return;
+    if (this.items.length >= MAX_INPUTS || depth > MAX_DEPTH) {
+      this.leftOut(node.name, v);
+      return;
+    }
     if (typeof v === 'string') this.add(node.name, v);
     else if (typeof v === 'number' || typeof v === 'bigint') this.add(node.name, String(v));
     else if (Array.isArray(v)) {
@@ -264,7 +323,10 @@ export class InputList {
       // keyed load per field; reading the values through Object.values instead was measured three times
       // (sessions 13, 16 and 21) and saved nothing in a whole request (docs/performance-history.md).
       for (const k of Object.keys(v)) {
-        if (this.items.length >= MAX_INPUTS) return;
+        if (this.items.length >= MAX_INPUTS) {
+          this.leftOut(node.name, v);
+          return;
+        }
         this.addField(node.child(k), k, (v as Record<string, unknown>)[k], depth + 1);
       }
     } else if (Buffer.isBuffer(v) && v.length > 0) {

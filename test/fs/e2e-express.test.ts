@@ -128,6 +128,25 @@ t.test("block mode: a name made only of '..' that node:path collapsed (path.join
   t.notOk(fs.existsSync(path.join(dir, 'uploads', 'alice')));
 });
 
+t.test("block mode: a name after 600 query keys, past extraction's bounds (lib/taint/overflow.ts)", async (t) => {
+  const dir = appDir();
+  const app = await startApp('fs/express-files.js', { PALISADE_MODE: 'block', APP_DIR: dir });
+  t.teardown(() => app.stop());
+  const pad = Array.from({ length: 600 }, (_, i) => `k${i}=v${i}`).join('&');
+  const ok = await request(app.port, `/file?${pad}&name=report.txt`);
+  t.equal(ok.status, 200, 'benign name served');
+  t.equal(ok.body, 'quarterly report');
+  const res = await request(app.port, `/file?${pad}&name=${q(PASSWD)}`);
+  t.equal(res.status, 403, 'traversal → 403');
+  t.notMatch(res.body, /root:/);
+  // '../..' collapsed by path.normalize leaves no trace in the path: the climb is noted at the node:path call.
+  const list = await request(app.port, `/list?${pad}&dir=${q('../..')}`);
+  t.equal(list.status, 403, 'a collapsed climb → 403');
+  t.notMatch(list.body, /secret/);
+  const ev = await waitFor(() => app.events().find((e) => e.request?.path === '/file' && e.action === 'block'));
+  t.match(ev, { kind: 'path_traversal', input: { source: 'query.name', value: PASSWD } });
+});
+
 t.test('block mode: double encoding', async (t) => {
   const dir = appDir();
   const app = await startApp('fs/express-files.js', { PALISADE_MODE: 'block', APP_DIR: dir });
