@@ -29,11 +29,13 @@ export interface OverflowLeaves {
   readonly places: OverflowNode[];
   /** 1 where the value is a key. */
   readonly isKey: Uint8Array;
+  /** How many nodes the walk visited. */
+  readonly visited: number;
 }
 
 /**
- * A guard, not a bound on what is judged: parsed JSON, query strings and form bodies have no cycles, but a
- * framework's body may be any object the app put there.
+ * A guard, not a bound on what is judged: a request's parsed parts cannot be larger than what the app accepted,
+ * and each object is visited once (a framework's body may be any object the app put there, cycles included).
  */
 const MAX_NODES = 1_000_000;
 
@@ -45,6 +47,7 @@ export function flattenOverflow(parts: readonly OverflowPart[]): OverflowLeaves 
   const seen = new Set<string>();
   const nodes: OverflowNode[] = [];
   const items: unknown[] = [];
+  const objects = new Set<object>();
   for (const part of parts) {
     nodes.push({ up: undefined, key: part.name });
     items.push(part.value);
@@ -60,12 +63,16 @@ export function flattenOverflow(parts: readonly OverflowPart[]): OverflowLeaves 
         values.push(s);
         places.push(n);
       }
+    } else if (v === null || typeof v !== 'object' || objects.has(v)) {
+      continue;
     } else if (Array.isArray(v)) {
+      objects.add(v);
       for (let i = v.length - 1; i >= 0; i--) {
         nodes.push({ up: n, key: i });
         items.push(v[i]);
       }
-    } else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
+    } else if (!Buffer.isBuffer(v)) {
+      objects.add(v);
       const keys = Object.keys(v);
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i]!;
@@ -83,7 +90,7 @@ export function flattenOverflow(parts: readonly OverflowPart[]): OverflowLeaves 
   }
   const isKey = new Uint8Array(values.length);
   for (const i of keyAt) isKey[i] = 1;
-  return { values, places, isKey };
+  return { values, places, isKey, visited };
 }
 
 /** 'body.items[3].sku', and ':key' for a key. */

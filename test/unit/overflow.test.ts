@@ -49,7 +49,7 @@ t.test('depth and long values overflow; values outside a part overflow one by on
 
 /** A leaf's name, as a hit reports it: read back through `overflowHits` with a text that is the value itself. */
 function nameOfLeaf(leaves: OverflowLeaves, i: number): string {
-  const one: OverflowLeaves = { values: [leaves.values[i]!], places: [leaves.places[i]!], isKey: leaves.isKey.subarray(i, i + 1) };
+  const one: OverflowLeaves = { values: [leaves.values[i]!], places: [leaves.places[i]!], isKey: leaves.isKey.subarray(i, i + 1), visited: 1 };
   return overflowHits(one, [leaves.values[i]!], (name) => [{ source: name, value: '', decoding: [] }])[0]!.source;
 }
 
@@ -63,6 +63,16 @@ t.test('flattened once: unique values, keys included, each with the name of its 
     ['n', 'body.n:key'],
     ['sku', 'body.items[0].sku:key'],
   ]);
+});
+
+t.test('a body with a cycle is walked once', async (t) => {
+  const body: Record<string, unknown> = { name: "x' OR 1=1", list: [] };
+  body.self = body;
+  (body.list as unknown[]).push(body, { more: 'y' });
+  const leaves = flattenOverflow([{ at: 0, name: 'body', value: body }]);
+  t.same([...leaves.values].sort(), ['list', 'more', 'name', 'self', "x' OR 1=1", 'y']);
+  // The root, its three values, the list's two items, the second's value; the body met again is not walked again.
+  t.ok(leaves.visited <= 8, `${leaves.visited} nodes visited`);
 });
 
 t.test('only values a text holds become inputs, read whole', async (t) => {
