@@ -441,6 +441,13 @@ export function rawBodyList(scope: RequestScope, list: InputList = new InputList
  */
 export function addBodyText(list: InputList, text: string, contentType: string | undefined): void {
   const type = (contentType ?? '').toLowerCase();
+  if (type.startsWith('multipart/form-data')) {
+    const boundary = boundaryOf(contentType!);
+    if (boundary !== undefined) {
+      addMultipart(list, text, boundary);
+      return;
+    }
+  }
   const declaredJson = type.includes('json');
   const declaredForm = type.includes('x-www-form-urlencoded');
   if (declaredJson || (!declaredForm && looksLikeJson(text))) {
@@ -455,6 +462,66 @@ export function addBodyText(list: InputList, text: string, contentType: string |
     if (declaredForm) return;
   }
   list.add('body', text);
+}
+
+/** The `boundary` parameter of a multipart content type, as sent (its case matters), unquoted. */
+function boundaryOf(contentType: string): string | undefined {
+  const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^\s;]+))/i.exec(contentType);
+  return m === null ? undefined : (m[1] ?? m[2]);
+}
+
+/**
+ * A multipart/form-data body's parts (RFC 7578) as the app's parser gives them: each field's value as
+ * `body.<name>`, and a file's name as `body.<name>.filename` and its content as `body.<name>`. A framework that
+ * parses multipart into its body (multer's `req.body`) is read from there; this is for the apps whose parser hands
+ * fields out of band (busboy on plain http, `@fastify/multipart`'s `request.file()`), so that its fields are inputs
+ * all the same. A part cut by the tap's bound is read up to the cut.
+ */
+function addMultipart(list: InputList, text: string, boundary: string): void {
+  const delimiter = `--${boundary}`;
+  let at = text.indexOf(delimiter);
+  while (at !== -1) {
+    const start = at + delimiter.length;
+    if (text.startsWith('--', start)) return; // the closing delimiter
+    const headersEnd = text.indexOf('\r\n\r\n', start);
+    if (headersEnd === -1) return;
+    const next = text.indexOf(`\r\n${delimiter}`, headersEnd + 4);
+    const value = text.slice(headersEnd + 4, next === -1 ? text.length : next);
+    const disposition = /^content-disposition:([^\r\n]*)$/im.exec(text.slice(start, headersEnd))?.[1] ?? '';
+    const name = dispositionParam(disposition, NAME);
+    if (name !== undefined) {
+      const node = BODY.child(name);
+      const filename = dispositionParam(disposition, FILENAME);
+      if (filename !== undefined) list.add(node.child('filename').name, filename);
+      list.addField(node, name, value, 1);
+    }
+    at = next === -1 ? -1 : next + 2;
+  }
+}
+
+/** A Content-Disposition parameter's two spellings: RFC 5987's `param*=charset'lang'<percent-encoded>`, and plain. */
+function paramPatterns(param: string): readonly [RegExp, RegExp] {
+  return [
+    new RegExp(`;\\s*${param}\\*\\s*=\\s*[^']*'[^']*'([^;\\s]*)`, 'i'),
+    new RegExp(`;\\s*${param}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, 'i'),
+  ];
+}
+const NAME = paramPatterns('name');
+const FILENAME = paramPatterns('filename');
+
+/** A Content-Disposition parameter: quoted (with `\"` escapes), bare, or in RFC 5987's form. */
+function dispositionParam(disposition: string, [extendedForm, plainForm]: readonly [RegExp, RegExp]): string | undefined {
+  const extended = extendedForm.exec(disposition);
+  if (extended !== null) {
+    try {
+      return decodeURIComponent(extended[1]!);
+    } catch {
+      return extended[1];
+    }
+  }
+  const m = plainForm.exec(disposition);
+  if (m === null) return undefined;
+  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
 }
 
 /** Whether `text` starts, after whitespace, as a JSON object or array does. */
