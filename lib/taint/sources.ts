@@ -443,10 +443,8 @@ export function addBodyText(list: InputList, text: string, contentType: string |
   const type = (contentType ?? '').toLowerCase();
   if (type.startsWith('multipart/form-data')) {
     const boundary = boundaryOf(contentType!);
-    if (boundary !== undefined) {
-      addMultipart(list, text, boundary);
-      return;
-    }
+    // A body that is not multipart after all is read by its look, as under any other declared type.
+    if (boundary !== undefined && addMultipart(list, text, boundary) > 0) return;
   }
   const declaredJson = type.includes('json');
   const declaredForm = type.includes('x-www-form-urlencoded');
@@ -475,16 +473,17 @@ function boundaryOf(contentType: string): string | undefined {
  * `body.<name>`, and a file's name as `body.<name>.filename` and its content as `body.<name>`. A framework that
  * parses multipart into its body (multer's `req.body`) is read from there; this is for the apps whose parser hands
  * fields out of band (busboy on plain http, `@fastify/multipart`'s `request.file()`), so that its fields are inputs
- * all the same. A part cut by the tap's bound is read up to the cut.
+ * all the same. A part cut by the tap's bound is read up to the cut. Returns how many named parts it read.
  */
-function addMultipart(list: InputList, text: string, boundary: string): void {
+function addMultipart(list: InputList, text: string, boundary: string): number {
   const delimiter = `--${boundary}`;
+  let parts = 0;
   let at = text.indexOf(delimiter);
   while (at !== -1) {
     const start = at + delimiter.length;
-    if (text.startsWith('--', start)) return; // the closing delimiter
+    if (text.startsWith('--', start)) break; // the closing delimiter
     const headersEnd = text.indexOf('\r\n\r\n', start);
-    if (headersEnd === -1) return;
+    if (headersEnd === -1) break;
     const next = text.indexOf(`\r\n${delimiter}`, headersEnd + 4);
     const value = text.slice(headersEnd + 4, next === -1 ? text.length : next);
     const disposition = /^content-disposition:([^\r\n]*)$/im.exec(text.slice(start, headersEnd))?.[1] ?? '';
@@ -494,9 +493,11 @@ function addMultipart(list: InputList, text: string, boundary: string): void {
       const filename = dispositionParam(disposition, FILENAME);
       if (filename !== undefined) list.add(node.child('filename').name, filename);
       list.addField(node, name, value, 1);
+      parts++;
     }
     at = next === -1 ? -1 : next + 2;
   }
+  return parts;
 }
 
 /** A Content-Disposition parameter's two spellings: RFC 5987's `param*=charset'lang'<percent-encoded>`, and plain. */

@@ -69,6 +69,30 @@ t.test('@fastify/multipart: fields handed out of band are inputs', async (t) => 
   }
 });
 
+t.test('a JSON body sent as multipart is read by its look', async (t) => {
+  // The client chose the type; an app that JSON.parses whatever arrives reads the fields all the same.
+  const plain = (await import('node:http')).createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      try {
+        res.end(String(count(String((JSON.parse(body) as { name?: unknown }).name))));
+      } catch (err) {
+        res.statusCode = (err as { code?: string }).code === 'ERR_PALISADE_BLOCKED' ? 403 : 500;
+        res.end('refused');
+      }
+    });
+  });
+  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+  t.teardown(() => plain.close());
+  const port = (plain.address() as { port: number }).port;
+  trace.length = 0;
+  const headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
+  const r = await request(port, '/', { method: 'POST', headers, body: JSON.stringify({ name: ATTACK }) });
+  verdict(t, r, { name: 'JSON as multipart, injection', blocked: true }, ATTACK);
+});
+
 t.test('the events name the part', async (t) => {
   const sources = new Set(readEvents(log).filter((e) => e.kind === 'sql_injection').map((e) => (e.input as { source?: string }).source));
   t.ok(sources.has('body.name'), 'body.name');
