@@ -65,11 +65,13 @@ export function requestPath(r: RequestScope): string {
 /** Cached extraction (taint/index.ts, `extracted`): one list of a request's inputs, extended part by part. */
 export interface InputCache {
   list?: InputList;
-  /** Where the base inputs end in `list` (items, and non-word items), and the body's. */
+  /** Where the base inputs end in `list` (items, non-word items, overflow parts), and the body's. */
   baseEnd?: number;
   baseNonWord?: number;
+  baseOverflow?: number;
   bodyEnd?: number;
   bodyNonWord?: number;
+  bodyOverflow?: number;
   bodyRef?: unknown;
   rawBodyLen?: number;
   paramsRef?: unknown;
@@ -83,6 +85,7 @@ export interface InputCache {
   nonWordOf?: readonly TaintInput[];
   /** The list's overflow parts, of which `overflowLeaves` are the flattened leaves (taint/index.ts). */
   overflowOf?: readonly OverflowPart[];
+  overflowLength?: number;
   overflowLeaves?: OverflowLeaves;
 }
 

@@ -69,8 +69,10 @@ export function overflowInputsOf(scope: Scope, texts: readonly string[]): readon
   const parts = scope.cache?.list?.overflow;
   if (parts === undefined) return EMPTY;
   const cache = scope.cache!;
-  if (cache.overflowOf !== parts) {
+  // The list only appends to its overflow, or replaces it when cut back: the array and its length tell its content.
+  if (cache.overflowOf !== parts || cache.overflowLength !== parts.length) {
     cache.overflowOf = parts;
+    cache.overflowLength = parts.length;
     cache.overflowLeaves = flattenOverflow(parts);
   }
   return overflowHits(cache.overflowLeaves!, texts, readWhole);
@@ -106,11 +108,12 @@ function extracted(scope: Scope): InputCache | undefined {
     cache.route = route;
     cache.baseEnd = list.items.length;
     cache.baseNonWord = list.nonWord.length;
+    cache.baseOverflow = list.overflowCount;
     cache.bodyEnd = undefined;
     handedOut = false;
   }
   if (cache.bodyEnd === undefined || body !== cache.bodyRef || rawLen !== cache.rawBodyLen) {
-    list.cutTo(cache.baseEnd!, cache.baseNonWord!, handedOut);
+    list.cutTo(cache.baseEnd!, cache.baseNonWord!, handedOut, cache.baseOverflow!);
     handedOut = false;
     // A framework's text body (no parser took it) is read as the tapped raw body is: by its type and its look.
     if (typeof body === 'string') addBodyText(list, body, r.headers['content-type']);
@@ -120,10 +123,11 @@ function extracted(scope: Scope): InputCache | undefined {
     cache.rawBodyLen = rawLen;
     cache.bodyEnd = list.items.length;
     cache.bodyNonWord = list.nonWord.length;
+    cache.bodyOverflow = list.overflowCount;
     cache.paramsRef = NOT_READ;
   }
   if (params !== cache.paramsRef) {
-    list.cutTo(cache.bodyEnd, cache.bodyNonWord!, handedOut);
+    list.cutTo(cache.bodyEnd, cache.bodyNonWord!, handedOut, cache.bodyOverflow!);
     if (params !== null && typeof params === 'object') list.addPart('params', params);
     cache.paramsRef = params;
   }

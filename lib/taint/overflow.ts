@@ -9,9 +9,8 @@
 import type { TaintInput } from '../types';
 import { BigramIndex } from './overlap';
 
-/** A part (or a long value) that extraction did not read whole: where it began in the list, its name, itself. */
+/** A part (or a long value) that extraction did not read whole: its name, and itself. */
 export interface OverflowPart {
-  readonly at: number;
   readonly name: string;
   readonly value: unknown;
 }

@@ -191,28 +191,33 @@ export class InputList {
   private cut = false;
 
   /**
-   * Keep the first `items` inputs (of which `nonWord` are not one word) in new arrays, to extend them: a
-   * request's list grows as its parts appear and is cut back when a part is replaced, and the arrays
-   * handed out before must stay as they were. Not `handedOut`, and nothing to cut: kept as they are.
+   * Keep the first `items` inputs (of which `nonWord` are not one word) and `overflow` overflow parts in new
+   * arrays, to extend them: a request's list grows as its parts appear and is cut back when a part is replaced,
+   * and the arrays handed out before must stay as they were. Not `handedOut`, and nothing to cut: kept as they are.
+   * The overflow is counted apart from the items: a part that the inputs bound cut begins where the last one ended.
    */
-  cutTo(items: number, nonWord: number, handedOut: boolean): void {
+  cutTo(items: number, nonWord: number, handedOut: boolean, overflow: number): void {
+    if (this.overflow !== undefined && overflow < this.overflow.length) {
+      this.overflow = overflow > 0 ? this.overflow.slice(0, overflow) : undefined;
+    }
     if (!handedOut && items === this.items.length) return;
     this.items = this.items.slice(0, items);
     this.nonWord = this.nonWord.slice(0, nonWord);
-    if (this.overflow !== undefined) {
-      const kept = this.overflow.filter((o) => o.at < items);
-      this.overflow = kept.length > 0 ? kept : undefined;
-    }
   }
 
-  private overflowed(name: string, value: unknown, at: number): void {
-    (this.overflow ??= []).push({ at, name, value });
+  /** How many overflow parts the list holds: where a part's begin, for `cutTo`. */
+  get overflowCount(): number {
+    return this.overflow?.length ?? 0;
+  }
+
+  private overflowed(name: string, value: unknown): void {
+    (this.overflow ??= []).push({ name, value });
   }
 
   /** A bound left `value` out: inside a part, the part is kept when it is done; outside, the value itself. */
   private leftOut(name: string, value: unknown): void {
     if (this.inRoot) this.cut = true;
-    else this.overflowed(name, value, this.items.length);
+    else this.overflowed(name, value);
   }
 
   /** `repeats`: the value of a client-describing header, whose reading is remembered across requests (`readings`). */
@@ -223,7 +228,7 @@ export class InputList {
       return;
     }
     // A long value's first MAX_VALUE characters are read now; the whole value is judged where a sink holds it.
-    if (raw.length > MAX_VALUE) this.overflowed(source, raw, this.items.length);
+    if (raw.length > MAX_VALUE) this.overflowed(source, raw);
     const value = raw.length > MAX_VALUE ? raw.slice(0, MAX_VALUE) : raw;
     let cls: number;
     let forms: readonly DecodedForm[];
@@ -292,7 +297,6 @@ export class InputList {
 
   /** The whole part is kept as overflow when a bound cut it short: which of its leaves were read is not kept. */
   private addRoot(node: SourceNode, v: unknown): void {
-    const at = this.items.length;
     this.inRoot = true;
     this.cut = false;
     try {
@@ -303,7 +307,7 @@ export class InputList {
     // At the bound with nothing left out is taken as cut too: the forms and keys loops stop there silently.
     if (this.cut || this.items.length >= MAX_INPUTS) {
       this.cut = false;
-      this.overflowed(node.name, v, at);
+      this.overflowed(node.name, v);
     }
   }
 

@@ -1,4 +1,7 @@
 import t from 'tap';
+import type { IncomingMessage } from 'node:http';
+import type { Scope } from '../../lib/context';
+import { inputsOf, overflowInputsOf } from '../../lib/taint';
 import { InputList, readWhole } from '../../lib/taint/sources';
 import { flattenOverflow, overflowHits, type OverflowLeaves } from '../../lib/taint/overflow';
 
@@ -24,10 +27,37 @@ t.test('a part past the inputs bound is kept whole, from where it began in the l
   const body = fields(600, { name: "x' OR 1=1" });
   list.addPart('body', body);
   t.equal(list.overflow?.length, 1);
-  t.match(list.overflow![0], { at: 1, name: 'body', value: body });
+  t.match(list.overflow![0], { name: 'body', value: body });
   // The body replaced (a parser ran later): cut back to before it, its overflow goes too.
-  list.cutTo(1, 1, true);
+  list.cutTo(1, 1, true, 0);
   t.equal(list.overflow, undefined, 'dropped with its part');
+});
+
+t.test("cut back to a part's start, the earlier parts' overflow stays, wherever the inputs bound left the items", async (t) => {
+  const list = new InputList();
+  for (let i = 0; i < 600; i++) list.add(`headers.x-${i}`, `h${i}`);
+  const items = list.items.length;
+  const nonWord = list.nonWord.length;
+  const base = list.overflowCount;
+  t.ok(base > 0, 'headers past the bound');
+  list.addPart('body', { name: "x' OR 1=1" });
+  t.equal(list.items.length, items, 'the body added no items: the bound was reached');
+  t.equal(list.overflowCount, base + 1, 'the body kept whole');
+  list.cutTo(items, nonWord, true, base);
+  t.equal(list.overflowCount, base, "the body's overflow dropped, the headers' kept");
+});
+
+t.test('a part that appears after the first sink call is looked for at the next', async (t) => {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < 600; i++) headers[`x-${i}`] = `h${i}`;
+  const req = { url: '/x', method: 'POST', headers } as unknown as IncomingMessage;
+  const scope: Scope = { request: { req, res: undefined as never, url: '/x', headers, rawBodyBytes: 0, rawBodyTruncated: false } };
+  inputsOf(scope);
+  t.same(overflowInputsOf(scope, ['h599']).map((i) => i.source), ['headers.x-599']);
+  // A body parser ran after the first judged call: the body is read at the next, and so is its overflow.
+  (req as unknown as { body: unknown }).body = { name: "x' OR 1=1" };
+  inputsOf(scope);
+  t.same(overflowInputsOf(scope, ["SELECT 'x' OR 1=1'"]).map((i) => i.source).filter((s) => s === 'body.name'), ['body.name']);
 });
 
 t.test('depth and long values overflow; values outside a part overflow one by one', async (t) => {
@@ -54,7 +84,7 @@ function nameOfLeaf(leaves: OverflowLeaves, i: number): string {
 }
 
 t.test('flattened once: unique values, keys included, each with the name of its first place', async (t) => {
-  const leaves = flattenOverflow([{ at: 0, name: 'body', value: { items: [{ sku: 'A-1' }, { sku: 'A-1' }], n: 3 } }]);
+  const leaves = flattenOverflow([{ name: 'body', value: { items: [{ sku: 'A-1' }, { sku: 'A-1' }], n: 3 } }]);
   const named = leaves.values.map((v, i) => [v, nameOfLeaf(leaves, i)]);
   t.same(named.sort(), [
     ['3', 'body.n'],
@@ -69,7 +99,7 @@ t.test('a body with a cycle is walked once', async (t) => {
   const body: Record<string, unknown> = { name: "x' OR 1=1", list: [] };
   body.self = body;
   (body.list as unknown[]).push(body, { more: 'y' });
-  const leaves = flattenOverflow([{ at: 0, name: 'body', value: body }]);
+  const leaves = flattenOverflow([{ name: 'body', value: body }]);
   t.same([...leaves.values].sort(), ['list', 'more', 'name', 'self', "x' OR 1=1", 'y']);
   // The root, its three values, the list's two items, the second's value; the body met again is not walked again.
   t.ok(leaves.visited <= 8, `${leaves.visited} nodes visited`);
@@ -77,7 +107,7 @@ t.test('a body with a cycle is walked once', async (t) => {
 
 t.test('only values a text holds become inputs, read whole', async (t) => {
   const long = 'b'.repeat(20_000) + "' OR 1=1";
-  const leaves = flattenOverflow([{ at: 0, name: 'body', value: { a: 'nothere', b: long, c: "o'x" } }]);
+  const leaves = flattenOverflow([{ name: 'body', value: { a: 'nothere', b: long, c: "o'x" } }]);
   const hits = overflowHits(leaves, [`SELECT '${long}'`, "o'x"], readWhole);
   // The key 'b' occurs too: a held value is an input, however short; the detectors judge whether it matters.
   t.same(hits.map((h) => [h.source, h.value.length]).sort(), [['body.b', long.length], ['body.b:key', 1], ['body.c', 3]]);
