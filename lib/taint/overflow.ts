@@ -61,6 +61,16 @@ export function flattenOverflow(parts: readonly OverflowPart[]): OverflowLeaves 
         seen.add(s);
         values.push(s);
         places.push(n);
+        // A JSON text's fields, as extraction reads them (InputList.add), named below it.
+        const c = s.charCodeAt(0);
+        if (c === 0x7b || c === 0x5b) {
+          try {
+            nodes.push(n);
+            items.push(JSON.parse(s) as unknown);
+          } catch {
+            nodes.pop();
+          }
+        }
       }
     } else if (v === null || typeof v !== 'object' || objects.has(v)) {
       continue;

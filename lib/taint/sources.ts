@@ -14,6 +14,14 @@ import type { OverflowPart } from './overflow';
 const MAX_INPUTS = 512;
 const MAX_DEPTH = 8;
 const MAX_VALUE = 16 * 1024;
+/** JSON texts read inside JSON texts (a JSON string holding JSON): enough for double encoding. */
+const MAX_JSON_NESTING = 2;
+
+/** Whether `s` starts as a JSON object or array does (whitespace before it is not looked past). */
+function jsonStart(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return c === 0x7b || c === 0x5b;
+}
 /** Shared by every input taken as sent (most of them): nothing is allocated for "no decoding". */
 const AS_SENT: readonly string[] = Object.freeze([]);
 
@@ -189,6 +197,9 @@ export class InputList {
   private inRoot = false;
   /** Set while a part is read, when a bound left some of it out. */
   private cut = false;
+  /** While a JSON text's fields are read (`addJsonText`): the decoding that led to them, ending in 'json'. */
+  private chain: readonly string[] | undefined = undefined;
+  private jsonDepth = 0;
 
   /**
    * Keep the first `items` inputs (of which `nonWord` are not one word) and `overflow` overflow parts in new
@@ -241,14 +252,44 @@ export class InputList {
       cls = classify(value);
       forms = formsOf(value, cls);
     }
-    const input: TaintInput = { source, value, decoding: AS_SENT, chars: cls & CHAR_CLASSES };
+    const chain = this.chain;
+    const input: TaintInput = { source, value, decoding: chain ?? AS_SENT, chars: cls & CHAR_CLASSES };
     this.items.push(input);
     if ((cls & CH_NONWORD) !== 0) this.nonWord.push(input);
     for (let i = 0; i < forms.length && this.items.length < MAX_INPUTS; i++) {
       const f = forms[i]!;
-      const form: TaintInput = { source, value: f.value, decoding: f.decoding, chars: f.chars };
+      const form: TaintInput = { source, value: f.value, decoding: chain === undefined ? f.decoding : [...chain, ...f.decoding], chars: f.chars };
       this.items.push(form);
       if ((f.chars & CH_NONWORD) !== 0) this.nonWord.push(form);
+    }
+    // A value that is JSON text, as sent or once decoded (a base64url cursor, `?filter={...}`): an app that parses
+    // it reads its fields, so they are inputs too. One character tells most values apart.
+    if (this.jsonDepth < MAX_JSON_NESTING) {
+      if (jsonStart(value)) this.addJsonText(source, value, chain ?? AS_SENT);
+      for (let i = 0; i < forms.length; i++) {
+        const f = forms[i]!;
+        if (jsonStart(f.value)) this.addJsonText(source, f.value, chain === undefined ? f.decoding : [...chain, ...f.decoding]);
+      }
+    }
+  }
+
+  /** The fields of a value that parses as a JSON object or array, named below the value's source. */
+  private addJsonText(source: string, text: string, decoding: readonly string[]): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (parsed === null || typeof parsed !== 'object') return;
+    const outer = this.chain;
+    this.chain = [...decoding, 'json'];
+    this.jsonDepth++;
+    try {
+      this.addRoot(new SourceNode(source, false, -1), parsed);
+    } finally {
+      this.chain = outer;
+      this.jsonDepth--;
     }
   }
 
@@ -297,18 +338,20 @@ export class InputList {
 
   /** The whole part is kept as overflow when a bound cut it short: which of its leaves were read is not kept. */
   private addRoot(node: SourceNode, v: unknown): void {
+    // A root may open inside another (a JSON text in a body's field): the outer one's state is kept for it.
+    const outerIn = this.inRoot;
+    const outerCut = this.cut;
     this.inRoot = true;
     this.cut = false;
     try {
       this.addNode(node, v, 0);
     } finally {
-      this.inRoot = false;
+      this.inRoot = outerIn;
     }
     // At the bound with nothing left out is taken as cut too: the forms and keys loops stop there silently.
-    if (this.cut || this.items.length >= MAX_INPUTS) {
-      this.cut = false;
-      this.overflowed(node.name, v);
-    }
+    const cut = this.cut || this.items.length >= MAX_INPUTS;
+    this.cut = outerCut;
+    if (cut) this.overflowed(node.name, v);
   }
 
   private addNode(node: SourceNode, v: unknown, depth: number): void {
