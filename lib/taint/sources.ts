@@ -263,13 +263,18 @@ export class InputList {
       if ((f.chars & CH_NONWORD) !== 0) this.nonWord.push(form);
     }
     // A value that is JSON text, as sent or once decoded (a base64url cursor, `?filter={...}`): an app that parses
-    // it reads its fields, so they are inputs too. One character tells most values apart.
-    if (this.jsonDepth < MAX_JSON_NESTING) {
-      if (jsonStart(value)) this.addJsonText(source, value, chain ?? AS_SENT);
-      for (let i = 0; i < forms.length; i++) {
-        const f = forms[i]!;
-        if (jsonStart(f.value)) this.addJsonText(source, f.value, chain === undefined ? f.decoding : [...chain, ...f.decoding]);
-      }
+    // it reads its fields, so they are inputs too. Most values have no decoded form, and are words or fail at the
+    // first character.
+    if ((forms.length !== 0 || ((cls & CH_NONWORD) !== 0 && jsonStart(value))) && this.jsonDepth < MAX_JSON_NESTING) {
+      this.addJsonTexts(source, value, forms, chain);
+    }
+  }
+
+  private addJsonTexts(source: string, value: string, forms: readonly DecodedForm[], chain: readonly string[] | undefined): void {
+    if (jsonStart(value)) this.addJsonText(source, value, chain ?? AS_SENT);
+    for (let i = 0; i < forms.length; i++) {
+      const f = forms[i]!;
+      if (jsonStart(f.value)) this.addJsonText(source, f.value, chain === undefined ? f.decoding : [...chain, ...f.decoding]);
     }
   }
 
