@@ -8,6 +8,7 @@
  */
 import type { TaintInput } from '../types';
 import { BigramIndex } from './overlap';
+import { graphqlStrings } from './sources';
 
 /** A part (or a long value) that extraction did not read whole: its name, and itself. */
 export interface OverflowPart {
@@ -61,6 +62,13 @@ export function flattenOverflow(parts: readonly OverflowPart[]): OverflowLeaves 
         seen.add(s);
         values.push(s);
         places.push(n);
+        // A GraphQL document's string arguments, as extraction reads them (InputList.add), named below it.
+        if (isGraphqlDocument(n)) {
+          for (const [name, arg] of graphqlStrings(s)) {
+            nodes.push({ up: n, key: name });
+            items.push(arg);
+          }
+        }
         // A JSON text's fields, as extraction reads them (InputList.add), named below it.
         const c = s.charCodeAt(0);
         if (c === 0x7b || c === 0x5b) {
@@ -100,6 +108,12 @@ export function flattenOverflow(parts: readonly OverflowPart[]): OverflowLeaves 
   const isKey = new Uint8Array(values.length);
   for (const i of keyAt) isKey[i] = 1;
   return { values, places, isKey, visited };
+}
+
+/** Whether `n` is named `body.query` or `query.query`: where GraphQL over HTTP puts the document. */
+function isGraphqlDocument(n: OverflowNode): boolean {
+  if (n.up === undefined) return n.key === 'body.query' || n.key === 'query.query';
+  return n.key === 'query' && n.up.up === undefined && (n.up.key === 'body' || n.up.key === 'query');
 }
 
 /** 'body.items[3].sku', and ':key' for a key. */

@@ -16,6 +16,70 @@ const MAX_DEPTH = 8;
 const MAX_VALUE = 16 * 1024;
 /** JSON texts read inside JSON texts (a JSON string holding JSON): enough for double encoding. */
 const MAX_JSON_NESTING = 2;
+/** String literals read from one GraphQL document (`graphqlStrings`); the inputs bound applies to them too. */
+const MAX_GRAPHQL_STRINGS = 512;
+
+const GRAPHQL_BODY = 'body.query';
+const GRAPHQL_QUERY = 'query.query';
+const GRAPHQL_CHAIN: readonly string[] = Object.freeze(['graphql']);
+
+/**
+ * The string literals of a GraphQL document, each named by the argument or field it is given to (`name` in
+ * `user(name: "…")`, else its position: `string3`). Block strings (`"""…"""`) are read as written; comments
+ * (`#` to the line's end) are passed over. A document that is not GraphQL yields what its quotes enclose.
+ */
+export function graphqlStrings(doc: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const n = doc.length;
+  let i = 0;
+  while (i < n && out.length < MAX_GRAPHQL_STRINGS) {
+    const c = doc.charCodeAt(i);
+    if (c === 0x23) {
+      const eol = doc.indexOf('\n', i);
+      i = eol === -1 ? n : eol + 1;
+      continue;
+    }
+    if (c !== 0x22) {
+      i++;
+      continue;
+    }
+    const name = argumentName(doc, i) ?? `string${out.length}`;
+    if (doc.startsWith('"""', i)) {
+      let end = doc.indexOf('"""', i + 3);
+      while (end !== -1 && doc.charCodeAt(end - 1) === 0x5c) end = doc.indexOf('"""', end + 1);
+      const stop = end === -1 ? n : end;
+      out.push([name, doc.slice(i + 3, stop).replace(/\\"""/g, '"""')]);
+      i = stop + 3;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && doc.charCodeAt(j) !== 0x22 && doc.charCodeAt(j) !== 0x0a) j += doc.charCodeAt(j) === 0x5c ? 2 : 1;
+    const raw = doc.slice(i + 1, Math.min(j, n));
+    let value = raw;
+    if (raw.includes('\\')) {
+      try {
+        value = JSON.parse(`"${raw}"`) as string;
+      } catch {
+        /* an escape JSON does not know (GraphQL's \u{…}): the literal as written */
+      }
+    }
+    out.push([name, value]);
+    i = j + 1;
+  }
+  return out;
+}
+
+/** The name before `: "` at `quote` (an argument's or an input field's), if any. */
+function argumentName(doc: string, quote: number): string | undefined {
+  let k = quote - 1;
+  while (k >= 0 && (doc.charCodeAt(k) === 0x20 || doc.charCodeAt(k) === 0x09 || doc.charCodeAt(k) === 0x0a || doc.charCodeAt(k) === 0x0d)) k--;
+  if (k < 0 || doc.charCodeAt(k) !== 0x3a) return undefined;
+  k--;
+  while (k >= 0 && (doc.charCodeAt(k) === 0x20 || doc.charCodeAt(k) === 0x09)) k--;
+  const end = k + 1;
+  while (k >= 0 && /[A-Za-z0-9_]/.test(doc[k]!)) k--;
+  return end > k + 1 ? doc.slice(k + 1, end) : undefined;
+}
 
 /** Whether `s` starts as a JSON object or array does (whitespace before it is not looked past). */
 function jsonStart(s: string): boolean {
@@ -267,6 +331,21 @@ export class InputList {
     // first character.
     if ((forms.length !== 0 || ((cls & CH_NONWORD) !== 0 && jsonStart(value))) && this.jsonDepth < MAX_JSON_NESTING) {
       this.addJsonTexts(source, value, forms, chain);
+    }
+    // A GraphQL document (GraphQL over HTTP: a JSON body's or the URL's `query`): its string arguments reach the
+    // resolvers as values of their own, so they are inputs of their own.
+    if ((cls & CH_NONWORD) !== 0 && (source === GRAPHQL_BODY || source === GRAPHQL_QUERY) && chain === undefined) {
+      this.addGraphqlStrings(source, value);
+    }
+  }
+
+  private addGraphqlStrings(source: string, document: string): void {
+    const outer = this.chain;
+    this.chain = GRAPHQL_CHAIN;
+    try {
+      for (const [name, value] of graphqlStrings(document)) this.add(`${source}.${name}`, value);
+    } finally {
+      this.chain = outer;
     }
   }
 

@@ -114,3 +114,14 @@ t.test('only values a text holds become inputs, read whole', async (t) => {
   t.ok(hits.every((h) => h.chars !== undefined));
   t.same(overflowHits(leaves, ['SELECT 1'], readWhole), [], 'none held: none read');
 });
+
+t.test("a GraphQL document's string arguments and a JSON text's fields are leaves too", async (t) => {
+  const leaves = flattenOverflow([
+    { name: 'body', value: { query: 'query { users(name: "x\' OR 1=1") }', data: '{"inner":"y"}' } },
+    { name: 'query.query', value: '{ users(name: "z") }' },
+  ]);
+  const named = new Map(leaves.values.map((v, i) => [v, nameOfLeaf(leaves, i)]));
+  t.equal(named.get("x' OR 1=1"), 'body.query.name');
+  t.equal(named.get('z'), 'query.query.name');
+  t.equal(named.get('y'), 'body.data.inner');
+});
