@@ -157,13 +157,18 @@ class SourceNode {
   lastValue: string | undefined = undefined;
   lastInputs: readonly TaintInput[] | undefined = undefined;
 
+  /** Whether this is where GraphQL over HTTP puts the document (`body.query`, `query.query`). */
+  readonly graphql: boolean;
+
   constructor(
     readonly name: string,
     /** Whether children are kept: false below a name too long to keep, or when not in the tree at all. */
     private readonly keeps: boolean,
     /** The tree's generation this node belongs to (see `resetTree`): an older node keeps no more children. */
     private readonly generation: number,
-  ) {}
+  ) {
+    this.graphql = name === GRAPHQL_BODY || name === GRAPHQL_QUERY;
+  }
 
   child(k: string | number): SourceNode {
     const known = this.children?.get(k);
@@ -332,11 +337,6 @@ export class InputList {
     if ((forms.length !== 0 || ((cls & CH_NONWORD) !== 0 && jsonStart(value))) && this.jsonDepth < MAX_JSON_NESTING) {
       this.addJsonTexts(source, value, forms, chain);
     }
-    // A GraphQL document (GraphQL over HTTP: a JSON body's or the URL's `query`): its string arguments reach the
-    // resolvers as values of their own, so they are inputs of their own.
-    if ((cls & CH_NONWORD) !== 0 && (source === GRAPHQL_BODY || source === GRAPHQL_QUERY) && chain === undefined) {
-      this.addGraphqlStrings(source, value);
-    }
   }
 
   private addGraphqlStrings(source: string, document: string): void {
@@ -443,8 +443,12 @@ export class InputList {
       this.leftOut(node.name, v);
       return;
     }
-    if (typeof v === 'string') this.add(node.name, v);
-    else if (typeof v === 'number' || typeof v === 'bigint') this.add(node.name, String(v));
+    if (typeof v === 'string') {
+      this.add(node.name, v);
+      // A GraphQL document (GraphQL over HTTP: a JSON body's or the URL's `query`): its string arguments reach the
+      // resolvers as values of their own, so they are inputs of their own.
+      if (node.graphql) this.addGraphqlStrings(node.name, v);
+    } else if (typeof v === 'number' || typeof v === 'bigint') this.add(node.name, String(v));
     else if (Array.isArray(v)) {
       for (let i = 0; i < v.length && this.items.length < MAX_INPUTS; i++) this.addNode(node.child(i), v[i], depth + 1);
     } else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
