@@ -8,7 +8,7 @@
  */
 import type { TaintInput } from '../types';
 import { BigramIndex } from './overlap';
-import { graphqlStrings } from './sources';
+import { graphqlStrings, isGraphqlDocument, looksLikeJson } from './sources';
 
 /** A part (or a long value) that extraction did not read whole: its name, and itself. */
 export interface OverflowPart {
@@ -63,15 +63,14 @@ export function flattenOverflow(parts: readonly OverflowPart[]): OverflowLeaves 
         values.push(s);
         places.push(n);
         // A GraphQL document's string arguments, as extraction reads them (InputList.add), named below it.
-        if (isGraphqlDocument(n)) {
+        if ((n.up === undefined || (n.key === 'query' && n.up.up === undefined)) && isGraphqlDocument(nameOf(n, false))) {
           for (const [name, arg] of graphqlStrings(s)) {
             nodes.push({ up: n, key: name });
             items.push(arg);
           }
         }
         // A JSON text's fields, as extraction reads them (InputList.add), named below it.
-        const c = s.charCodeAt(0);
-        if (c === 0x7b || c === 0x5b) {
+        if (looksLikeJson(s)) {
           try {
             nodes.push(n);
             items.push(JSON.parse(s) as unknown);
@@ -108,12 +107,6 @@ export function flattenOverflow(parts: readonly OverflowPart[]): OverflowLeaves 
   const isKey = new Uint8Array(values.length);
   for (const i of keyAt) isKey[i] = 1;
   return { values, places, isKey, visited };
-}
-
-/** Whether `n` is named `body.query` or `query.query`: where GraphQL over HTTP puts the document. */
-function isGraphqlDocument(n: OverflowNode): boolean {
-  if (n.up === undefined) return n.key === 'body.query' || n.key === 'query.query';
-  return n.key === 'query' && n.up.up === undefined && (n.up.key === 'body' || n.up.key === 'query');
 }
 
 /** 'body.items[3].sku', and ':key' for a key. */

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { RequestScope } from '../context';
 import type { TaintInput } from '../types';
-import { CHAR_CLASSES, CH_NONWORD, classify, formsOf, type DecodedForm } from './decode';
+import { CHAR_CLASSES, CH_NONWORD, classify, formsOf, jsonUnescape, type DecodedForm } from './decode';
 import type { OverflowPart } from './overflow';
 
 /**
@@ -19,9 +19,16 @@ const MAX_JSON_NESTING = 2;
 /** String literals read from one GraphQL document (`graphqlStrings`); the inputs bound applies to them too. */
 const MAX_GRAPHQL_STRINGS = 512;
 
-const GRAPHQL_BODY = 'body.query';
-const GRAPHQL_QUERY = 'query.query';
+/** Where GraphQL over HTTP puts the document: a JSON body's `query`, the URL's `?query=`. */
+export function isGraphqlDocument(name: string): boolean {
+  return name === 'body.query' || name === 'query.query';
+}
 const GRAPHQL_CHAIN: readonly string[] = Object.freeze(['graphql']);
+/**
+ * The decoding step of a field read from a JSON text inside a value (`addJsonText`): not 'json', which is the
+ * string-unescaping decoder's (lib/taint/decode.ts).
+ */
+const JSON_FIELD = 'json-field';
 
 /**
  * The string literals of a GraphQL document, each named by the argument or field it is given to (`name` in
@@ -55,15 +62,8 @@ export function graphqlStrings(doc: string): Array<[string, string]> {
     let j = i + 1;
     while (j < n && doc.charCodeAt(j) !== 0x22 && doc.charCodeAt(j) !== 0x0a) j += doc.charCodeAt(j) === 0x5c ? 2 : 1;
     const raw = doc.slice(i + 1, Math.min(j, n));
-    let value = raw;
-    if (raw.includes('\\')) {
-      try {
-        value = JSON.parse(`"${raw}"`) as string;
-      } catch {
-        /* an escape JSON does not know (GraphQL's \u{…}): the literal as written */
-      }
-    }
-    out.push([name, value]);
+    // GraphQL's escapes are JSON's (and `\u{…}`, which JSON does not know: such a literal is taken as written).
+    out.push([name, jsonUnescape(raw) ?? raw]);
     i = j + 1;
   }
   return out;
@@ -77,14 +77,13 @@ function argumentName(doc: string, quote: number): string | undefined {
   k--;
   while (k >= 0 && (doc.charCodeAt(k) === 0x20 || doc.charCodeAt(k) === 0x09)) k--;
   const end = k + 1;
-  while (k >= 0 && /[A-Za-z0-9_]/.test(doc[k]!)) k--;
+  while (k >= 0 && isNameChar(doc.charCodeAt(k))) k--;
   return end > k + 1 ? doc.slice(k + 1, end) : undefined;
 }
 
-/** Whether `s` starts as a JSON object or array does (whitespace before it is not looked past). */
-function jsonStart(s: string): boolean {
-  const c = s.charCodeAt(0);
-  return c === 0x7b || c === 0x5b;
+/** A character of a GraphQL name: [A-Za-z0-9_]. */
+function isNameChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
 }
 /** Shared by every input taken as sent (most of them): nothing is allocated for "no decoding". */
 const AS_SENT: readonly string[] = Object.freeze([]);
@@ -167,7 +166,7 @@ class SourceNode {
     /** The tree's generation this node belongs to (see `resetTree`): an older node keeps no more children. */
     private readonly generation: number,
   ) {
-    this.graphql = name === GRAPHQL_BODY || name === GRAPHQL_QUERY;
+    this.graphql = isGraphqlDocument(name);
   }
 
   child(k: string | number): SourceNode {
@@ -266,7 +265,7 @@ export class InputList {
   private inRoot = false;
   /** Set while a part is read, when a bound left some of it out. */
   private cut = false;
-  /** While a JSON text's fields are read (`addJsonText`): the decoding that led to them, ending in 'json'. */
+  /** While a JSON text's fields are read (`addJsonText`): the decoding that led to them, ending in JSON_FIELD. */
   private chain: readonly string[] | undefined = undefined;
   private jsonDepth = 0;
 
@@ -334,7 +333,7 @@ export class InputList {
     // A value that is JSON text, as sent or once decoded (a base64url cursor, `?filter={...}`): an app that parses
     // it reads its fields, so they are inputs too. Most values have no decoded form, and are words or fail at the
     // first character.
-    if ((forms.length !== 0 || ((cls & CH_NONWORD) !== 0 && jsonStart(value))) && this.jsonDepth < MAX_JSON_NESTING) {
+    if ((forms.length !== 0 || ((cls & CH_NONWORD) !== 0 && looksLikeJson(value))) && this.jsonDepth < MAX_JSON_NESTING) {
       this.addJsonTexts(source, value, forms, chain);
     }
   }
@@ -350,10 +349,10 @@ export class InputList {
   }
 
   private addJsonTexts(source: string, value: string, forms: readonly DecodedForm[], chain: readonly string[] | undefined): void {
-    if (jsonStart(value)) this.addJsonText(source, value, chain ?? AS_SENT);
+    if (looksLikeJson(value)) this.addJsonText(source, value, chain ?? AS_SENT);
     for (let i = 0; i < forms.length; i++) {
       const f = forms[i]!;
-      if (jsonStart(f.value)) this.addJsonText(source, f.value, chain === undefined ? f.decoding : [...chain, ...f.decoding]);
+      if (looksLikeJson(f.value)) this.addJsonText(source, f.value, chain === undefined ? f.decoding : [...chain, ...f.decoding]);
     }
   }
 
@@ -367,7 +366,7 @@ export class InputList {
     }
     if (parsed === null || typeof parsed !== 'object') return;
     const outer = this.chain;
-    this.chain = [...decoding, 'json'];
+    this.chain = [...decoding, JSON_FIELD];
     this.jsonDepth++;
     try {
       this.addRoot(new SourceNode(source, false, -1), parsed);
@@ -661,7 +660,7 @@ function dispositionParam(disposition: string, [extendedForm, plainForm]: readon
 }
 
 /** Whether `text` starts, after whitespace, as a JSON object or array does. */
-function looksLikeJson(text: string): boolean {
+export function looksLikeJson(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;

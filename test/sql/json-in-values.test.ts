@@ -58,7 +58,7 @@ t.test('fields of JSON text in a value are inputs', async (t) => {
 
 t.test('the events name the field and the decoding', async (t) => {
   const inputs = readEvents(log).filter((e) => e.kind === 'sql_injection').map((e) => e.input as { source: string; decoding: string[] });
-  t.ok(inputs.some((i) => i.source === 'query.c.after' && i.decoding.join() === 'base64,json'), 'query.c.after, base64 then json');
-  t.ok(inputs.some((i) => i.source === 'query.f.name' && i.decoding.join() === 'json'), 'query.f.name, json');
+  t.ok(inputs.some((i) => i.source === 'query.c.after' && i.decoding.join() === 'base64,json-field'), 'query.c.after, base64 then json-field');
+  t.ok(inputs.some((i) => i.source === 'query.f.name' && i.decoding.join() === 'json-field'), 'query.f.name, json-field');
   t.ok(inputs.some((i) => i.source === 'body.data.name'), 'body.data.name');
 });
