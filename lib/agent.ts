@@ -7,7 +7,6 @@ import { MAX_CLIMBS, climbFinding, pathClimb } from './detectors/path';
 import { PalisadeBlockedError } from './errors';
 import { Reporter } from './report';
 import { hasOverflow, inputsOf, nonWordInputsOf, overflowInputsOf } from './taint';
-import { CH_NONWORD } from './taint/decode';
 import type { AttackKind, Finding, Mode, Operation, OperationName } from './types';
 import { callerFrom, callerPackage, captureFrames, decidedLook, firstLookDepth, isBuiltinTransparent, type FirstLook, type Frame } from './stack';
 import type { PolicyEngine } from './policy-engine';
@@ -279,8 +278,7 @@ function runDetector(op: Operation, scope: Scope): Finding | undefined {
   // The SQL check passes over words (isOneWord in detectors/sql): it is given the rest only.
   let inputs = op.name === 'sql.query' ? nonWordInputsOf(scope) : inputsOf(scope);
   if (hasOverflow(scope)) {
-    let more = overflowInputsOf(scope, textsOf(op));
-    if (op.name === 'sql.query') more = more.filter((i) => ((i.chars ?? CH_NONWORD) & CH_NONWORD) !== 0);
+    const more = overflowInputsOf(scope, textsOf(op), op.name === 'sql.query');
     if (more.length > 0) inputs = inputs.concat(more);
   }
   if (inputs.length === 0) return undefined;
@@ -322,7 +320,7 @@ export function notePathCall(fn: string, build: (...parts: string[]) => string, 
   try {
     let inputs = inputsOf(scope);
     if (hasOverflow(scope)) {
-      const more = overflowInputsOf(scope, args.filter((a): a is string => typeof a === 'string'));
+      const more = overflowInputsOf(scope, args.filter((a): a is string => typeof a === 'string'), false);
       if (more.length > 0) inputs = inputs.concat(more);
     }
     if (inputs.length === 0) return;

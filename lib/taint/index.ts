@@ -48,7 +48,7 @@ export function nonWordInputsOf(scope: Scope): readonly TaintInput[] {
     const cache = (scope.cache ??= {});
     if (cache.nonWordOf !== fixed) {
       cache.nonWordOf = fixed;
-      cache.nonWord = fixed.filter((i) => i.chars === undefined || (i.chars & CH_NONWORD) !== 0);
+      cache.nonWord = fixed.filter(notOneWord);
     }
     return cache.nonWord!;
   }
@@ -65,7 +65,7 @@ export function hasOverflow(scope: Scope): boolean {
  * values of `texts` (the sink's query, path, command, URL or source) only. Call after `inputsOf`, which reads the
  * request. A request within the bounds costs a field read.
  */
-export function overflowInputsOf(scope: Scope, texts: readonly string[]): readonly TaintInput[] {
+export function overflowInputsOf(scope: Scope, texts: readonly string[], nonWordOnly: boolean): readonly TaintInput[] {
   const parts = scope.cache?.list?.overflow;
   if (parts === undefined) return EMPTY;
   const cache = scope.cache!;
@@ -75,7 +75,13 @@ export function overflowInputsOf(scope: Scope, texts: readonly string[]): readon
     cache.overflowLength = parts.length;
     cache.overflowLeaves = flattenOverflow(parts);
   }
-  return overflowHits(cache.overflowLeaves!, texts, readWhole);
+  const hits = overflowHits(cache.overflowLeaves!, texts, readWhole);
+  return nonWordOnly ? hits.filter(notOneWord) : hits;
+}
+
+/** Not classed as one word by extraction (or not classed at all): what `nonWordInputsOf` keeps. */
+function notOneWord(i: TaintInput): boolean {
+  return i.chars === undefined || (i.chars & CH_NONWORD) !== 0;
 }
 
 /*
