@@ -44,7 +44,8 @@ export interface RequestScope {
    * and `expect`), so taking it costs a field read. Read later from an express request, it cost a stub-cache miss
    * and a walk of three prototypes: on Node 20 every express request gets a hidden class of its own (V8 records
    * no transitions from the class `Object.setPrototypeOf` gives it), so no inline cache holds it
-   * (docs/performance-history.md, session 32). The same object the app reads: headers it adds are seen; a headers object it swaps in is not.
+   * (docs/performance-history.md, session 32). The same object the app reads: headers it adds are seen; a
+   * headers object it swaps in is not.
    */
   headers: IncomingHttpHeaders;
   /** Bounded passive copy of the raw body for plain-http apps. */
